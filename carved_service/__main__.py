@@ -1,0 +1,76 @@
+"""Run the sales service: ``python -m carved_service --port 50051``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m carved_service",
+        description="The sales service (sales statuses and channels) carved out of the monolith.",
+    )
+    parser.add_argument(
+        "--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=50051, help="port; 0 picks a free one (default 50051)"
+    )
+    parser.add_argument("--workers", type=int, default=8, help="worker threads (default 8)")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="the service's own database, e.g. postgres://user@host/db or sqlite:///file "
+        "(default: $CARVED_DATABASE_URL or var/carved_service.sqlite3)",
+    )
+    parser.add_argument(
+        "--shared-database",
+        metavar="URL",
+        help="the monolith's database, whose channel and status tables the service uses "
+        "while the database is still shared (default: $CARVED_SHARED_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--migrate", action="store_true", help="apply migrations to the own database first"
+    )
+    parser.add_argument(
+        "--grace", type=float, default=10.0, help="seconds in-flight calls get on SIGTERM"
+    )
+    options = parser.parse_args(argv)
+    if not 0 <= options.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
+    if options.workers < 1:
+        parser.error("--workers must be at least 1")
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(sys.argv[1:] if argv is None else argv)
+    if options.database:
+        os.environ["CARVED_DATABASE_URL"] = options.database
+    if options.shared_database:
+        os.environ["CARVED_SHARED_DATABASE_URL"] = options.shared_database
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carved_service.settings")
+
+    import django
+
+    django.setup()
+    from carved_service import server
+
+    if options.migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+    try:
+        running = server.start(bind=options.bind, port=options.port, workers=options.workers)
+    except OSError as exc:
+        print(f"carved_service: {exc}", file=sys.stderr)
+        return 2
+    print(f"carved_service listening on {options.bind}:{running.port}", flush=True)
+    server.serve_until_signal(running, options.grace)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Rows to messages and back, kept out of the servicers so they stay thin."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from carved_service.sales.models import Channel, SalesStatus
+from sales_api.v1 import channels_pb2, sales_status_pb2
+from strangler.errors import InvalidArgument
+from strangler.proto_enums import from_text, to_text
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+
+
+def timestamp(value: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value.astimezone(UTC))
+    return stamp
+
+
+def channel_message(row: Channel) -> channels_pb2.Channel:
+    return channels_pb2.Channel(
+        id=row.pk,
+        code=row.code,
+        name=row.name,
+        kind=from_text(channels_pb2.ChannelKind, row.kind),
+        active=row.active,
+        create_time=timestamp(row.created_at),
+        update_time=timestamp(row.updated_at),
+    )
+
+
+def status_message(row: SalesStatus) -> sales_status_pb2.SalesStatus:
+    return sales_status_pb2.SalesStatus(
+        sale=sale_ref((row.sale_kind, row.sale_id)),
+        state=from_text(sales_status_pb2.SaleState, row.state),
+        channel_id=row.channel_id or 0,
+        updated_by_user_id=row.updated_by_id or 0,
+        create_time=timestamp(row.created_at),
+        update_time=timestamp(row.updated_at),
+    )
+
+
+def sale_ref(key: tuple[str, int]) -> sales_status_pb2.SaleRef:
+    return sales_status_pb2.SaleRef(kind=from_text(sales_status_pb2.SaleKind, key[0]), id=key[1])
+
+
+def sale_key(ref: sales_status_pb2.SaleRef) -> tuple[str, int]:
+    kind = to_text(sales_status_pb2.SaleKind, ref.kind)
+    if kind is None:
+        raise InvalidArgument("sale.kind is required")
+    return kind, ref.id
+
+
+def page(page_size: int, page_token: str) -> tuple[int, int]:
+    """(after_id, limit) for keyset paging; tokens are opaque to clients."""
+    if page_size < 0 or page_size > MAX_PAGE:
+        raise InvalidArgument(f"page_size must be between 0 and {MAX_PAGE}")
+    if not page_token:
+        return 0, page_size or DEFAULT_PAGE
+    try:
+        after_id = int(
+            base64.urlsafe_b64decode(page_token.encode()).decode().removeprefix("after:")
+        )
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidArgument("page_token is not one this service issued") from None
+    return after_id, page_size or DEFAULT_PAGE
+
+
+def next_token(rows: list, limit: int) -> str:
+    if len(rows) < limit:
+        return ""
+    return base64.urlsafe_b64encode(f"after:{rows[-1].pk}".encode()).decode()

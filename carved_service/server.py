@@ -1,0 +1,33 @@
+"""The service's gRPC server: its servicers plus the toolkit's standard parts."""
+
+from __future__ import annotations
+
+from django.db import close_old_connections
+
+from carved_service.sales.servicers import ChannelService, SalesStatusService
+from sales_api.v1 import channels_pb2, channels_pb2_grpc, sales_status_pb2, sales_status_pb2_grpc
+from strangler.server import serve
+
+
+def registrations() -> list[serve.Registration]:
+    return [
+        (
+            ChannelService(),
+            channels_pb2_grpc.add_ChannelServiceServicer_to_server,
+            channels_pb2.DESCRIPTOR.services_by_name["ChannelService"].full_name,
+        ),
+        (
+            SalesStatusService(),
+            sales_status_pb2_grpc.add_SalesStatusServiceServicer_to_server,
+            sales_status_pb2.DESCRIPTOR.services_by_name["SalesStatusService"].full_name,
+        ),
+    ]
+
+
+def start(*, bind: str, port: int, workers: int) -> serve.RunningServer:
+    return serve.start(registrations(), bind=bind, port=port, workers=workers)
+
+
+def serve_until_signal(running: serve.RunningServer, grace: float) -> None:
+    serve.wait_for_signal(running, grace)
+    close_old_connections()

@@ -1,0 +1,49 @@
+"""Django settings of the carved sales service (ORM only: no HTTP views).
+
+``CARVED_DATABASE_URL`` is the service's own database. While the database is still shared,
+``CARVED_SHARED_DATABASE_URL`` names the monolith's database, whose channel and status tables
+the service then uses (see ``carved_service.router``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("STRANGLER_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("CARVED_SECRET_KEY", "dev-only-not-secret")
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+INSTALLED_APPS = ["carved_service.sales"]
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=None, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {"timeout": 20}
+    return config
+
+
+DATABASES = {
+    "default": _database(
+        os.environ.get("CARVED_DATABASE_URL", f"sqlite:///{VAR_DIR / 'carved_service.sqlite3'}")
+    )
+}
+if os.environ.get("CARVED_SHARED_DATABASE_URL"):
+    DATABASES["sales"] = _database(os.environ["CARVED_SHARED_DATABASE_URL"])
+DATABASE_ROUTERS = ["carved_service.router.SalesDataRouter"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CARVED_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,107 @@
+"""JSON helpers shared by the monolith's controllers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from strangler.errors import ServiceUnavailable, UseCaseError
+
+MAX_PAGE_SIZE = 1000
+
+
+class BadRequest(Exception):
+    """Input a client must fix; rendered as 400 with the message."""
+
+
+class BasicAuthMiddleware:
+    """Authenticate API clients by HTTP Basic auth against Django users.
+
+    The JSON API is used by scripts and other services, which have no session cookie.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            try:
+                username, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return error(401, "malformed Basic authorization header")
+            user = authenticate(request, username=username, password=password)
+            if user is None:
+                return error(401, "wrong username or password")
+            request.user = user
+        return self.get_response(request)
+
+
+def error(status: int, message: str, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def ok(data: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, encoder=DjangoJSONEncoder, safe=False)
+
+
+def body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object body."""
+    try:
+        data = json.loads(request.body or b"{}", parse_float=Decimal)
+    except ValueError as exc:
+        raise BadRequest(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
+
+
+def controller(*methods: str, login: bool = False) -> Callable:
+    """Mark a function as a JSON controller: allowed methods, CSRF-free, errors as JSON.
+
+    Controllers are the unit that routing switches, so each action is its own view.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if login and not request.user.is_authenticated:
+                return error(401, "authentication required", WWW_Authenticate='Basic realm="api"')
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as exc:
+                return error(400, str(exc))
+            except ServiceUnavailable as exc:
+                return error(503, str(exc), Retry_After=str(exc.retry_after))
+            except UseCaseError as exc:
+                return error(exc.http_status, str(exc))
+
+        return csrf_exempt(require_http_methods(list(methods))(wrapped))
+
+    return decorate
+
+
+def paging(request: HttpRequest, default_size: int = 50) -> tuple[int, int]:
+    """(offset, limit) from ``?page=`` (from 1) and ``?page_size=``."""
+    try:
+        page = int(request.GET.get("page", 1))
+        size = int(request.GET.get("page_size", default_size))
+    except ValueError:
+        raise BadRequest("page and page_size must be whole numbers") from None
+    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        raise BadRequest(f"page must be >= 1 and page_size between 1 and {MAX_PAGE_SIZE}")
+    return (page - 1) * size, size

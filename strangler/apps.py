@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StranglerConfig(AppConfig):
+    name = "strangler"
+    verbose_name = "Strangler: carve-out control"
+    default_auto_field = "django.db.models.BigAutoField"

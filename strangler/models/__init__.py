@@ -1,0 +1,1 @@
+"""The toolkit's models, one module per capability."""

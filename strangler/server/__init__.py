@@ -1,0 +1,1 @@
+"""Helpers that a carved gRPC service uses: error mapping, auth, idempotency."""
