@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench <name>``; each ends with one JSON line of named figures."""
