@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean postgres
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,20 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(PY) scripts/demo.py
+	$(PY) demo.py
 
 lint: install
 	$(PY) protos/generate.py --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-test: lint
+# Tests need PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres); start it if it is stopped.
+postgres:
+	@pg_isready -h 127.0.0.1 -p 5432 -q || { \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && \
+	  for i in $$(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; }
+
+test: lint postgres
 	$(PY) -m pytest
 
 clean:
