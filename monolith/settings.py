@@ -88,3 +88,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MONOLITH_LOG_LEVEL", "WARNING")},
 }
+
+# Every (use case, controller) pair that strangler may switch, grouped in rollout stages.
+STRANGLER_ROUTES = "monolith.rollout.ROUTES"
