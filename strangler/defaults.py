@@ -24,3 +24,28 @@ DATA_SHARED: bool | str = True
 # Dotted path to the callable that runs the remote side of a shadowed call
 # (see strangler.shadow.run_inline for the signature).
 SHADOW_RUNNER: str = "strangler.shadow.run_inline"
+
+# Bearer token sent to each service (``authorization: Bearer <token>``); no entry: no header.
+SERVICE_TOKENS: dict[str, str] = {}
+
+# Deadline of one call in seconds, retries included, unless METHOD_DEADLINES says otherwise.
+DEFAULT_DEADLINE: float = 2.0
+
+# Per-method deadlines; keys are method names or fnmatch patterns ("*/List*"); exact names win.
+METHOD_DEADLINES: dict[str, float] = {"*/BatchGet*": 5.0, "*/List*": 5.0}
+
+# Retries of reads and of writes that carry an idempotency key: at most ``attempts`` tries,
+# waiting an exponentially growing, jittered time between them (seconds).
+RETRY: dict[str, float] = {"attempts": 3, "initial_backoff": 0.05, "max_backoff": 1.0}
+
+# Circuit breaker per service target: open after ``fail_max`` failures in a row, try again
+# (half-open) after ``reset_timeout`` seconds.
+BREAKER: dict[str, float] = {"fail_max": 5, "reset_timeout": 30.0}
+
+# Seconds a caller is told to wait (Retry-After) when a service is unavailable.
+UNAVAILABLE_RETRY_AFTER: int = 1
+
+# Service side: hours an idempotency key is remembered, and seconds after which a claim whose
+# call never answered (a crash) may be taken over by a retry.
+IDEMPOTENCY_RETENTION: float = 24.0
+IDEMPOTENCY_LEASE: float = 30.0
