@@ -46,8 +46,14 @@ def test_routes_lists_every_declared_route_local_by_default():
 
 def test_route_changes_a_glob_and_audits_each_route():
     code, out, _ = strangler(
-        "route", "sales_status.*:car-*", "--mode", "remote", "--percent", "12.5",
-        "--reason", "stage 3",
+        "route",
+        "sales_status.*:car-*",
+        "--mode",
+        "remote",
+        "--percent",
+        "12.5",
+        "--reason",
+        "stage 3",
     )
     assert code == 0
     assert "sales_status.read:car-list: local (nobody) -> remote (12.5%)" in out
@@ -55,8 +61,13 @@ def test_route_changes_a_glob_and_audits_each_route():
     assert changed == {
         f"sales_status.{op}:car-{action}"
         for op, action in [
-            ("read", "list"), ("read", "detail"), ("read", "create"), ("read", "update"),
-            ("write", "create"), ("write", "update"), ("write", "delete"),
+            ("read", "list"),
+            ("read", "detail"),
+            ("read", "create"),
+            ("read", "update"),
+            ("write", "create"),
+            ("write", "update"),
+            ("write", "delete"),
         ]
     }
     change = RouteChange.objects.get(route="sales_status.read:car-list")
@@ -75,7 +86,9 @@ def test_python_api_records_the_django_user():
     )
     change = RouteChange.objects.get()
     assert (change.actor, change.source, change.after["rollout"]) == (
-        "user:ops", "python", "users: alice",
+        "user:ops",
+        "python",
+        "users: alice",
     )
 
 
