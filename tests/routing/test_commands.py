@@ -182,3 +182,23 @@ def test_the_real_command_line_exits_1_with_one_line(tmp_path):
     assert result.stderr.strip() == (
         "strangler route: unknown route 'x'; `strangler routes` lists them"
     )
+
+
+def test_a_whole_stage_moves_at_once():
+    from monolith.rollout import stage
+
+    code, _, err = strangler("route", "stage:4", "--mode", "shadow")
+    assert code == 1 and "never shadowed" in err  # stage 4 writes statuses
+    assert not Route.objects.exists()
+    code, out, err = strangler("route", "stage:3", "--mode", "remote", "--reason", "stage 3")
+    assert code == 0, err
+    routes = routes_json()
+    moved = {name for name, r in routes.items() if r["mode"] == "remote"}
+    assert moved == {key.name for key in stage(3).routes}
+    assert moved == {
+        f"{uc}:car-{action}"
+        for uc in ("sales_status.read", "channels.read")
+        for action in ("list", "detail")
+    }
+    assert {r["stage"] for name, r in routes.items() if name in moved} == {"3"}
+    assert strangler("route", "stage:9", "--mode", "remote")[0] == 1

@@ -7,11 +7,13 @@ test can tell which side served a request from what the user gets, or where a wr
 
 from __future__ import annotations
 
+import io
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from monolith.catalog.models import SALE_MODELS
@@ -257,3 +259,13 @@ def test_kill_switch_sends_remote_controllers_back_to_local(world):
     assert sale_detail("car")(world) == "remote"
     actions.set_kill_switch(True, reason="test")
     assert sale_detail("car")(world) == "local"
+
+
+def test_the_report_job_command_reads_through_its_routes(world):
+    out = io.StringIO()
+    call_command("sales_report", stdout=out)
+    assert "car\tdraft\tweb\t1" in out.getvalue()
+    actions.change_routes(f"*:{SALES_BY_STATE_JOB}", "remote")
+    out = io.StringIO()
+    call_command("sales_report", stdout=out)
+    assert "car\ton_sale\tweb\t1" in out.getvalue()
