@@ -67,6 +67,15 @@ def _sale_ref(sale_kind: str, sale_id: int) -> sales_status_pb2.SaleRef:
     )
 
 
+def _existing_sale(sale_kind: str, sale_id: int) -> sales_status_pb2.SaleRef:
+    """The reference of a sale that may have a status: the service refuses ids below 1,
+    where local simply finds nothing, so answer as local does."""
+    ref = _sale_ref(sale_kind, sale_id)
+    if sale_id <= 0:
+        raise NotFound(f"{sale_kind} sale {sale_id} has no sales status")
+    return ref
+
+
 def _key() -> str:
     """A fresh idempotency key for one logical write; the client's retries reuse it."""
     return uuid.uuid4().hex
@@ -159,10 +168,7 @@ def delete_channel(channel_id: int) -> None:
 
 @calls(f"{STATUSES}/GetSalesStatus")
 def get_status(sale_kind: str, sale_id: int) -> domain.SalesStatus:
-    ref = _sale_ref(sale_kind, sale_id)
-    if sale_id <= 0:  # the service refuses such ids; none can have a status
-        raise NotFound(f"{sale_kind} sale {sale_id} has no sales status")
-    request = sales_status_pb2.GetSalesStatusRequest(sale=ref)
+    request = sales_status_pb2.GetSalesStatusRequest(sale=_existing_sale(sale_kind, sale_id))
     return status_value(client.call(f"{STATUSES}/GetSalesStatus", request))
 
 
@@ -236,7 +242,7 @@ def update_status(
     updated_by_id: int | None = None,
 ) -> domain.SalesStatus:
     request = sales_status_pb2.UpdateSalesStatusRequest(
-        sale=_sale_ref(sale_kind, sale_id),
+        sale=_existing_sale(sale_kind, sale_id),
         updated_by_user_id=updated_by_id or 0,
         idempotency_key=_key(),
     )
@@ -250,6 +256,6 @@ def update_status(
 @calls(f"{STATUSES}/DeleteSalesStatus")
 def delete_status(sale_kind: str, sale_id: int) -> None:
     request = sales_status_pb2.DeleteSalesStatusRequest(
-        sale=_sale_ref(sale_kind, sale_id), idempotency_key=_key()
+        sale=_existing_sale(sale_kind, sale_id), idempotency_key=_key()
     )
     client.call(f"{STATUSES}/DeleteSalesStatus", request)

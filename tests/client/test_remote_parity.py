@@ -82,6 +82,9 @@ REFUSED_CALLS = {
     "forbidden transition": lambda impl, d: impl.update_status("bike", 1, state="sold"),
     "update missing status": lambda impl, d: impl.update_status("car", 999, state="sold"),
     "delete missing status": lambda impl, d: impl.delete_status("toy", 1),
+    "status of sale 0": lambda impl, d: impl.get_status("car", 0),
+    "update sale 0": lambda impl, d: impl.update_status("car", 0, state="sold"),
+    "delete sale 0": lambda impl, d: impl.delete_status("car", 0),
 }
 
 
