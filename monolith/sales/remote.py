@@ -119,6 +119,8 @@ def list_channels(
     )
     if active is not None:
         request.active = active
+    if limit <= 0:
+        return []
     wanted = offset + limit
     rows: list[channels_pb2.Channel] = []
     while len(rows) < wanted:

@@ -38,9 +38,9 @@ def test_reads_match_local(data):
         assert remote.list_channels(**filters) == local.list_channels(**filters), filters
     assert remote.get_status("car", 1) == local.get_status("car", 1)
     assert remote.get_statuses(keys) == local.get_statuses(keys)
+    assert remote.get_statuses_with_channels(keys) == local.get_statuses_with_channels(keys)
     statuses, channels = remote.get_statuses_with_channels(keys)
-    assert statuses == local.get_statuses(keys)
-    assert channels == local.get_channels([data["web"], data["partner"]])
+    assert set(channels) == {data["web"], data["partner"]} and len(statuses) == 3
 
 
 def test_batch_reads_cost_one_round_trip_each(data, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ import pytest
 
 from monolith.sales import remote
 from strangler import request_id
-from strangler.errors import NotFound
+from strangler.errors import NotFound, ServiceUnavailable
 from tests.service_process import REPO, service_env, start_service
 
 
@@ -42,5 +43,27 @@ def test_the_service_logs_each_call_with_the_callers_request_id(service_db_url, 
                 break
             time.sleep(0.05)
         assert any("/sales.v1.ChannelService/GetChannel NOT_FOUND" in line for line in lines)
+    finally:
+        service.stop()
+
+
+def test_a_frozen_service_costs_one_deadline_then_recovers(service_db_url, settings):
+    service = start_service(service_db_url)
+    try:
+        settings.STRANGLER_SERVICE_TARGETS = {"sales": service.target}
+        settings.STRANGLER_DEFAULT_DEADLINE = 0.5
+        with pytest.raises(NotFound):
+            remote.get_channel(424242)  # connected and answering
+        service.process.send_signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(ServiceUnavailable, match="within the deadline") as info:
+                remote.get_channel(424242)
+            assert time.monotonic() - started < 0.8
+            assert info.value.retry_after >= 1
+        finally:
+            service.process.send_signal(signal.SIGCONT)
+        with pytest.raises(NotFound):
+            remote.get_channel(424242)
     finally:
         service.stop()
