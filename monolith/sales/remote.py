@@ -81,9 +81,10 @@ def _key() -> str:
     return uuid.uuid4().hex
 
 
-def _chunks(items: list, size: int = MAX_BATCH) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: list) -> Iterable[list]:
+    """Slices that each fit in one batch call."""
+    for start in range(0, len(items), MAX_BATCH):
+        yield items[start : start + MAX_BATCH]
 
 
 # Channels

@@ -115,3 +115,23 @@ def test_writes_return_what_local_then_reads(data):
     )
     remote.delete_status("toy", 3)
     assert local.get_statuses([("toy", 3)]) == {}
+
+
+def test_pages_and_chunks_beyond_one_batch_match_local(data, monkeypatch):
+    monkeypatch.setattr(remote, "MAX_BATCH", 2)  # as if the service took 2 items per call
+    sent = []
+    real_call = remote.client.call
+    monkeypatch.setattr(
+        remote.client,
+        "call",
+        lambda method, request: sent.append(method) or real_call(method, request),
+    )
+    assert remote.list_channels(offset=1, limit=2) == local.list_channels(offset=1, limit=2)
+    assert remote.list_channels(limit=10) == local.list_channels(limit=10)
+    assert remote.list_channels(limit=0) == []
+    assert remote.get_channels([*data.values(), 999]) == local.get_channels([*data.values(), 999])
+    keys = [("car", 1), ("car", 2), ("bike", 1)]
+    assert remote.get_statuses(keys) == local.get_statuses(keys)
+    assert sent.count("sales.v1.ChannelService/ListChannels") == 4  # 2 + 2 pages
+    assert sent.count("sales.v1.ChannelService/BatchGetChannels") == 2
+    assert sent.count("sales.v1.SalesStatusService/BatchGetSalesStatuses") == 2
