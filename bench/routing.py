@@ -11,7 +11,8 @@ baseline measured in the same run (interleaved, so that drift hits both alike):
   doing the same ORM query (``bench/_bare_sales.py``);
 - ``list_remote_vs_local``: a page of 1,000 car sales with statuses and channels through
   remote routes vs the local ``select_related`` query, and ``list_round_trips``;
-- ``remote_rps_8_threads``: gets per second through the remote route from 8 threads.
+- ``remote_rps_8_threads``: gets per second through the remote route from 8 threads (and
+  ``bare_rps_8_threads``, the bare server's, for scale).
 
 It creates its own databases (``strangler_bench_*``) and starts the service and the bare
 server as processes on loopback.
@@ -48,7 +49,7 @@ def main(argv: list[str]) -> dict:
         figures.update(local_overhead(options.gets))
         figures.update(remote_vs_bare(options.gets, bare_target))
         figures.update(list_remote_vs_local(options.lists))
-        figures.update(remote_throughput(options.seconds))
+        figures.update(remote_throughput(options.seconds, bare_target))
     return figures
 
 
@@ -258,20 +259,36 @@ def list_remote_vs_local(n: int) -> dict[str, Any]:
     }
 
 
-def remote_throughput(seconds: float, threads: int = 8) -> dict[str, Any]:
-    from django.db import connections
+def remote_throughput(seconds: float, bare_target: str, threads: int = 8) -> dict[str, Any]:
+    """Gets per second from 8 threads: through the remote route, then bare grpcio."""
+    import grpc
 
     from monolith.sales.use_cases import channels_read
+    from sales_api.v1 import channels_pb2, channels_pb2_grpc
 
     channel_id = _channel_id()
     path = f"/api/channels/{channel_id}/"
+    stub = channels_pb2_grpc.ChannelServiceStub(grpc.insecure_channel(bare_target))
+    message = channels_pb2.GetChannelRequest(id=channel_id)
+    routed = _rate(
+        seconds,
+        threads,
+        lambda slot: channels_read.on(_request(path, 1 + slot)).get_channel(channel_id),
+    )
+    bare = _rate(seconds, threads, lambda slot: stub.GetChannel(message))
+    print(f"{threads} threads: remote route {routed:.0f} gets/s, bare {bare:.0f}", file=sys.stderr)
+    return {"remote_rps_8_threads": round(routed), "bare_rps_8_threads": round(bare)}
+
+
+def _rate(seconds: float, threads: int, call: Callable[[int], Any]) -> float:
+    from django.db import connections
+
     counts = [0] * threads
     stop = time.perf_counter() + seconds
 
     def work(slot: int) -> None:
-        request_user = 1 + slot
         while time.perf_counter() < stop:
-            channels_read.on(_request(path, request_user)).get_channel(channel_id)
+            call(slot)
             counts[slot] += 1
         connections.close_all()
 
@@ -281,6 +298,4 @@ def remote_throughput(seconds: float, threads: int = 8) -> dict[str, Any]:
         thread.start()
     for thread in pool:
         thread.join()
-    rps = sum(counts) / (time.perf_counter() - started)
-    print(f"remote route, {threads} threads: {rps:.0f} gets/s", file=sys.stderr)
-    return {"remote_rps_8_threads": round(rps)}
+    return sum(counts) / (time.perf_counter() - started)
