@@ -112,7 +112,6 @@ def start_service(
     raise RuntimeError("carved service did not start:\n" + "".join(output))
 
 
-
 def _keep_draining(process: subprocess.Popen, output: list[str]) -> None:
     """Read the service's log in the background: a full pipe would block the service."""
 
