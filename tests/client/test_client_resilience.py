@@ -90,17 +90,17 @@ def test_a_hanging_service_answers_unavailable_within_the_deadline(scripted, set
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable, match="did not answer within the deadline"):
         get()
-    assert time.monotonic() - started < 0.6
+    assert time.monotonic() - started < 1.0  # one deadline, not the 5 s hang nor 3 attempts
 
 
 def test_per_method_deadlines_override_the_default(scripted, settings):
     settings.STRANGLER_DEFAULT_DEADLINE = 5
     settings.STRANGLER_METHOD_DEADLINES = {"*/Get*": 0.2}
-    scripted.servicer.delay = 1
+    scripted.servicer.delay = 3
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable):
         get()
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0
 
 
 def test_an_unreachable_service_answers_unavailable_quickly(settings):
@@ -133,7 +133,7 @@ def breaker_state():
 
 
 def test_breaker_opens_fails_fast_and_recovers_through_half_open(scripted, settings):
-    settings.STRANGLER_BREAKER = {"fail_max": 3, "reset_timeout": 0.5}
+    settings.STRANGLER_BREAKER = {"fail_max": 3, "reset_timeout": 1.0}
     settings.STRANGLER_RETRY = {"attempts": 1, "initial_backoff": 0.01, "max_backoff": 0.05}
     scripted.servicer.fail_first = 3
     for _ in range(3):
@@ -145,23 +145,23 @@ def test_breaker_opens_fails_fast_and_recovers_through_half_open(scripted, setti
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable, match="circuit breaker") as info:
         get()
-    assert time.monotonic() - started < 0.05
+    assert time.monotonic() - started < 0.2
     assert scripted.servicer.calls == 3  # the service was not called
     assert info.value.retry_after == 1
 
-    time.sleep(0.6)  # half-open: the next call is a trial
+    time.sleep(1.1)  # half-open: the next call is a trial
     assert get().code == "web"
     assert breaker_state().state == "closed" and breaker_state().failures == 0
 
 
 def test_a_failed_trial_opens_the_breaker_again(scripted, settings):
-    settings.STRANGLER_BREAKER = {"fail_max": 2, "reset_timeout": 0.3}
+    settings.STRANGLER_BREAKER = {"fail_max": 2, "reset_timeout": 1.0}
     settings.STRANGLER_RETRY = {"attempts": 1, "initial_backoff": 0.01, "max_backoff": 0.05}
     scripted.servicer.fail_first = 3
     for _ in range(2):
         with pytest.raises(ServiceUnavailable):
             get()
-    time.sleep(0.4)
+    time.sleep(1.1)
     with pytest.raises(ServiceUnavailable):
         get()  # the trial fails
     assert breaker_state().state == "open"

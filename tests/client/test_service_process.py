@@ -59,7 +59,7 @@ def test_a_frozen_service_costs_one_deadline_then_recovers(service_db_url, setti
             started = time.monotonic()
             with pytest.raises(ServiceUnavailable, match="within the deadline") as info:
                 remote.get_channel(424242)
-            assert time.monotonic() - started < 0.8
+            assert time.monotonic() - started < 1.5  # the deadline bounds the whole call
             assert info.value.retry_after >= 1
         finally:
             service.process.send_signal(signal.SIGCONT)
