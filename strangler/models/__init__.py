@@ -1,1 +1,3 @@
 """The toolkit's models, one module per capability."""
+
+from strangler.models.routing import Route, RouteChange  # noqa: F401
