@@ -149,7 +149,9 @@ def show_service(service_port: int) -> None:
     with grpc.insecure_channel(f"127.0.0.1:{service_port}") as channel:
         stub = sales_status_pb2_grpc.SalesStatusServiceStub(channel)
         reply = stub.ListSalesStatuses(
-            sales_status_pb2.ListSalesStatusesRequest(page_size=5, kind=1), timeout=5
+            sales_status_pb2.ListSalesStatusesRequest(page_size=5, kind=1),
+            timeout=5,
+            metadata=[("authorization", "Bearer dev-only-token")],
         )
     table = Table("sales.v1.SalesStatusService/ListSalesStatuses", "state", "channel id")
     for status in reply.statuses:
