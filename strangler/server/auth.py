@@ -71,6 +71,8 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
         handler = continuation(details)
+        if handler is None:  # no such method: UNIMPLEMENTED, as reflection would tell anyway
+            return None
         service, _ = methods.split(details.method)
         if service in OPEN_SERVICES:
             return handler

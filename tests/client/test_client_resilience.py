@@ -8,6 +8,7 @@ import time
 
 import grpc
 import pytest
+from django.http import HttpResponse
 
 import strangler.client
 from sales_api.v1 import channels_pb2
@@ -49,11 +50,20 @@ def test_every_call_carries_token_and_request_id(scripted):
     assert re.fullmatch(r"[0-9a-f]{32}", second["x-request-id"])
 
 
-@pytest.mark.django_db
-def test_request_id_comes_from_the_http_request(scripted, client):
-    response = client.get("/api/channels/", HTTP_X_REQUEST_ID="from-the-caller")
+def test_calls_carry_the_id_of_the_http_request_they_serve(scripted, rf):
+    def view(request):
+        get()
+        return HttpResponse("ok")
+
+    middleware = request_id.RequestIdMiddleware(view)
+    response = middleware(rf.get("/", HTTP_X_REQUEST_ID="from-the-caller"))
     assert response["X-Request-ID"] == "from-the-caller"
-    assert client.get("/api/channels/", HTTP_X_REQUEST_ID="bad id!")["X-Request-ID"] != "bad id!"
+    assert scripted.servicer.metadata[-1]["x-request-id"] == "from-the-caller"
+
+    response = middleware(rf.get("/", HTTP_X_REQUEST_ID="bad id!\n"))  # not safe to log
+    generated = response["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    assert scripted.servicer.metadata[-1]["x-request-id"] == generated
 
 
 def test_reads_are_retried_on_unavailable(scripted):

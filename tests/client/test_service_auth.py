@@ -64,6 +64,15 @@ def test_a_refused_call_changes_nothing(service):
     assert list(listed.channels) == []
 
 
+def test_an_unknown_method_is_unimplemented_not_a_crash(service):
+    for token in (None, test_settings.SERVICE_TOKEN):
+        for path in ("/sales.v1.ChannelService/Nope", "/garbage"):
+            unknown = service.channel(token=token).unary_unary(path)
+            with pytest.raises(grpc.RpcError) as info:
+                unknown(b"")
+            assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED, path
+
+
 def test_health_checks_need_no_token(service):
     health = health_pb2_grpc.HealthStub(service.channel(token=None))
     answer = health.Check(health_pb2.HealthCheckRequest(service="sales.v1.ChannelService"))
