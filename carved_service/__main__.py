@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import NoReturn
+
+
+class _Parser(argparse.ArgumentParser):
+    """Report a bad option in one line, as every other command here does; --help has usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m carved_service",
         description="The sales service (sales statuses and channels) carved out of the monolith.",
     )
@@ -42,6 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--port must be between 0 and 65535")
     if options.workers < 1:
         parser.error("--workers must be at least 1")
+    if options.grace < 0:
+        parser.error("--grace must be 0 or more seconds")
     return options
 
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,17 @@ def start_service(
         if line.startswith("carved_service listening on "):
             port = int(line.rsplit(":", 1)[1])
             service = ServiceProcess(process, port, output)
+            _keep_draining(process, output)
             grpc.channel_ready_future(service.channel()).result(timeout=10)
             return service
     raise RuntimeError("carved service did not start:\n" + "".join(output))
+
+
+def _keep_draining(process: subprocess.Popen, output: list[str]) -> None:
+    """Read the service's log in the background: a full pipe would block the service."""
+
+    def drain() -> None:
+        for line in process.stdout:
+            output.append(line)
+
+    threading.Thread(target=drain, daemon=True, name="service-log").start()

@@ -63,13 +63,19 @@ def page(page_size: int, page_token: str) -> tuple[int, int]:
         raise InvalidArgument(f"page_size must be between 0 and {MAX_PAGE}")
     if not page_token:
         return 0, page_size or DEFAULT_PAGE
+    return _after_id(page_token), page_size or DEFAULT_PAGE
+
+
+def _after_id(page_token: str) -> int:
+    """The last id of the previous page; a token this service did not issue is refused."""
     try:
-        after_id = int(
-            base64.urlsafe_b64decode(page_token.encode()).decode().removeprefix("after:")
-        )
+        text = base64.urlsafe_b64decode(page_token.encode()).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidArgument("page_token is not one this service issued") from None
-    return after_id, page_size or DEFAULT_PAGE
+        text = ""
+    digits = text.removeprefix("after:")
+    if not text.startswith("after:") or not digits.isdigit() or int(digits) >= 2**63:
+        raise InvalidArgument("page_token is not one this service issued")
+    return int(digits)
 
 
 def next_token(rows: list, limit: int) -> str:

@@ -97,6 +97,8 @@ def _check_channel(*, code: str | None = None, name: str | None = None, kind: st
         raise InvalidArgument("name must not be empty")
     if name is not None and len(name) > 200:
         raise InvalidArgument("name must be at most 200 characters")
+    if name is not None and "\x00" in name:  # PostgreSQL text cannot hold NUL
+        raise InvalidArgument("name must not contain NUL characters")
     if kind is not None and kind not in CHANNEL_KINDS:
         raise InvalidArgument("kind must be set to a known channel kind")
 

@@ -1,0 +1,133 @@
+"""The service as an operator runs it: its command line and a graceful stop on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import grpc
+import psycopg2
+import pytest
+
+from sales_api.v1 import channels_pb2 as pb
+from sales_api.v1 import channels_pb2_grpc
+from tests.service_process import REPO, service_env, start_service
+
+
+def run_service_cli(*args: str, database_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "carved_service", *args],
+        cwd=REPO,
+        env=service_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_help_lists_the_options_an_operator_needs(service_db_url):
+    result = run_service_cli("--help", database_url=service_db_url)
+    assert result.returncode == 0
+    for option in ("--port", "--bind", "--database", "--shared-database", "--workers"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (("--port", "abc"), "--port"),
+        (("--port", "70000"), "--port"),
+        (("--port", "-1"), "--port"),
+        (("--workers", "0"), "--workers"),
+        (("--grace", "-1"), "--grace"),
+        (("--bogus",), "--bogus"),
+    ],
+)
+def test_bad_option_exits_non_zero_with_one_line(service_db_url, args, mentions):
+    result = run_service_cli(*args, database_url=service_db_url)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert mentions in lines[0]
+
+
+def test_port_in_use_exits_non_zero_with_one_line(service_db_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_service_cli("--port", str(port), database_url=service_db_url)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(port) in lines[0]
+
+
+@pytest.fixture
+def dedicated_service(service, service_db_url):
+    """A service process of the test's own, on the (emptied) service database."""
+    process = start_service(service_db_url)
+    yield process
+    if process.process.poll() is None:
+        process.process.kill()
+        process.process.wait()
+
+
+def _wait_until_blocked_on_a_lock(conn, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    with conn.cursor() as cur:
+        while time.monotonic() < deadline:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cur.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the call never reached the locked row")
+
+
+def _first_refused_call(stub, timeout: float = 10) -> grpc.RpcError:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            stub.ListChannels(pb.ListChannelsRequest(), timeout=1)
+        except grpc.RpcError as exc:
+            return exc
+        time.sleep(0.05)
+    raise AssertionError("the stopping service kept accepting new calls")
+
+
+def test_sigterm_finishes_the_call_in_flight_then_exits_0(dedicated_service, service_db_url):
+    stub = channels_pb2_grpc.ChannelServiceStub(dedicated_service.channel())
+    channel = stub.CreateChannel(pb.CreateChannelRequest(code="web", name="Web", kind=1))
+    locker = psycopg2.connect(service_db_url)
+    monitor = psycopg2.connect(service_db_url)
+    monitor.autocommit = True
+    try:
+        with locker.cursor() as cur:
+            cur.execute("SELECT id FROM sales_channel WHERE id = %s FOR UPDATE", [channel.id])
+        in_flight = stub.UpdateChannel.future(
+            pb.UpdateChannelRequest(id=channel.id, name="Web shop"), timeout=30
+        )
+        _wait_until_blocked_on_a_lock(monitor)
+
+        dedicated_service.process.send_signal(signal.SIGTERM)
+        refused = _first_refused_call(stub)
+        # UNAVAILABLE once the connection is closed; a call that raced the shutdown is CANCELLED
+        assert refused.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+        assert not in_flight.done()
+        locker.commit()  # release the row: the in-flight call can finish
+
+        assert in_flight.result(timeout=10).name == "Web shop"
+        assert dedicated_service.process.wait(timeout=15) == 0
+    finally:
+        locker.close()
+        monitor.close()
+    with psycopg2.connect(service_db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT name FROM sales_channel WHERE id = %s", [channel.id])
+        assert cur.fetchone() == ("Web shop",)
