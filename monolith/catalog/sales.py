@@ -13,12 +13,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from monolith.catalog.models import SALE_MODELS, Sale
 from monolith.sales import domain, local
 from strangler.errors import InvalidArgument, NotFound
 
+MAX_PRICE = Decimal("1e10")
 EXTRA_FIELDS = {"car": "mileage_km", "bike": "frame_cm", "toy": "min_age"}
 
 
@@ -134,16 +135,17 @@ def _sale_fields(kind: str, data: dict[str, Any], *, required: bool) -> dict[str
     fields: dict[str, Any] = {}
     if "title" in data or required:
         title = str(data.get("title", "")).strip()
-        if not title or len(title) > 200:
-            raise InvalidArgument("title must be 1-200 characters")
+        if not title or len(title) > 200 or "\x00" in title:
+            raise InvalidArgument("title must be 1-200 characters, without NUL")
         fields["title"] = title
     if "price" in data or required:
         fields["price"] = _price(data.get("price"))
     extra = EXTRA_FIELDS[kind]
     if extra in data:
         value = _optional_int(data, extra)
-        if value is None or value < 0:
-            raise InvalidArgument(f"{extra} must be a whole number >= 0")
+        low, high = _column_range(SALE_MODELS[kind], extra)
+        if value is None or not low <= value <= high:
+            raise InvalidArgument(f"{extra} must be a whole number from {low} to {high}")
         fields[extra] = value
     return fields
 
@@ -153,9 +155,19 @@ def _price(value: Any) -> Decimal:
         price = Decimal(str(value))
     except InvalidOperation:
         raise InvalidArgument(f"price must be a number, not {value!r}") from None
-    if not price.is_finite() or price < 0 or price >= Decimal("1e10"):
+    if not price.is_finite() or not 0 <= price < MAX_PRICE:
         raise InvalidArgument("price must be between 0 and 9,999,999,999.99")
-    return price.quantize(Decimal("0.01"))
+    price = price.quantize(Decimal("0.01"))
+    if price >= MAX_PRICE:  # 9,999,999,999.999 rounds up past what the column holds
+        raise InvalidArgument("price must be between 0 and 9,999,999,999.99")
+    return price
+
+
+def _column_range(model: type[Sale], name: str) -> tuple[int, int]:
+    """The values an integer column holds in this database."""
+    field = model._meta.get_field(name)
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return max(low or 0, 0), high
 
 
 def _optional_int(data: dict[str, Any], key: str) -> int | None:

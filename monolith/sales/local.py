@@ -113,6 +113,8 @@ def _check_channel_fields(
         raise InvalidArgument("code must be 1-50 characters of a-z, 0-9 and '-'")
     if name is not None and not name.strip():
         raise InvalidArgument("name must not be empty")
+    if name is not None and (len(name) > 200 or "\x00" in name):
+        raise InvalidArgument("name must be at most 200 characters, without NUL")
     if kind is not None:
         domain.check_channel_kind(kind)
 
