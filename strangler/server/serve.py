@@ -97,7 +97,10 @@ def wait_for_signal(running: RunningServer, grace: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    # Wake up now and then: the kernel may hand the signal to one of gRPC's threads, and then
+    # Python runs the handler only when the main thread next runs bytecode.
+    while not stop.wait(timeout=0.2):
+        pass
     log.info("stopping: finishing in-flight calls (grace %.1fs)", grace)
     running.stop(grace)
     log.info("stopped")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import platform
 import signal
 import socket
 import subprocess
@@ -15,6 +18,8 @@ import pytest
 from sales_api.v1 import channels_pb2 as pb
 from sales_api.v1 import channels_pb2_grpc
 from tests.service_process import REPO, service_env, start_service
+
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # see _signal_thread
 
 
 def run_service_cli(*args: str, database_url: str) -> subprocess.CompletedProcess:
@@ -131,3 +136,21 @@ def test_sigterm_finishes_the_call_in_flight_then_exits_0(dedicated_service, ser
     with psycopg2.connect(service_db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT name FROM sales_channel WHERE id = %s", [channel.id])
         assert cur.fetchone() == ("Web shop",)
+
+
+def _signal_thread(pid: int, tid: int, signum: int) -> None:
+    """tgkill(2): deliver a signal to one thread, as the kernel may do with a plain kill."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(SYS_TGKILL, pid, tid, signum) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill failed")
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or SYS_TGKILL is None, reason="needs Linux's tgkill"
+)
+def test_sigterm_received_by_a_grpc_thread_still_stops_the_service(dedicated_service):
+    pid = dedicated_service.process.pid
+    threads = [int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid]
+    assert threads, "gRPC runs threads besides the main one"
+    _signal_thread(pid, threads[-1], signal.SIGTERM)
+    assert dedicated_service.process.wait(timeout=10) == 0
