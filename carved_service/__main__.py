@@ -65,21 +65,33 @@ def main(argv: list[str] | None = None) -> int:
 
     import django
 
-    django.setup()
+    try:
+        django.setup()  # reads the database URLs
+    except ValueError as exc:
+        return _fail(f"bad database URL: {exc}")
+    from django.db import DatabaseError
+
     from carved_service import server
 
     if options.migrate:
         from django.core.management import call_command
 
-        call_command("migrate", verbosity=0)
+        try:
+            call_command("migrate", verbosity=0)
+        except DatabaseError as exc:
+            return _fail(f"cannot migrate: {str(exc).strip().splitlines()[0]}")
     try:
         running = server.start(bind=options.bind, port=options.port, workers=options.workers)
     except OSError as exc:
-        print(f"carved_service: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     print(f"carved_service listening on {options.bind}:{running.port}", flush=True)
     server.serve_until_signal(running, options.grace)
     return 0
+
+
+def _fail(message: str) -> int:
+    print(f"carved_service: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

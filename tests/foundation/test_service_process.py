@@ -17,6 +17,7 @@ import pytest
 
 from sales_api.v1 import channels_pb2 as pb
 from sales_api.v1 import channels_pb2_grpc
+from tests.foundation.conftest import rpc_error
 from tests.service_process import REPO, service_env, start_service
 
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # see _signal_thread
@@ -154,3 +155,32 @@ def test_sigterm_received_by_a_grpc_thread_still_stops_the_service(dedicated_ser
     assert threads, "gRPC runs threads besides the main one"
     _signal_thread(pid, threads[-1], signal.SIGTERM)
     assert dedicated_service.process.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (("--database", "foo://x"), "bad database URL"),
+        (("--migrate", "--database", "postgres://postgres@127.0.0.1:5432/no_such_db"), "migrate"),
+    ],
+)
+def test_bad_database_exits_non_zero_with_one_line(service_db_url, args, mentions):
+    result = run_service_cli("--port", "0", *args, database_url=service_db_url)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert mentions in lines[0]
+
+
+def test_a_database_outage_is_unavailable_without_a_traceback(service_db_url):
+    missing_db = service_db_url.rsplit("/", 1)[0] + "/no_such_database"
+    process = start_service(missing_db)
+    try:
+        stub = channels_pb2_grpc.ChannelServiceStub(process.channel())
+        message = rpc_error(
+            grpc.StatusCode.UNAVAILABLE, lambda: stub.GetChannel(pb.GetChannelRequest(id=1))
+        )
+        assert "retry" in message
+    finally:
+        assert process.stop() == 0
+    assert any("no_such_database" in line for line in process.output), "the log says why"
