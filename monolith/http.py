@@ -41,6 +41,8 @@ class BasicAuthMiddleware:
                 username, _, password = base64.b64decode(header[6:]).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 return error(401, "malformed Basic authorization header")
+            if "\x00" in username:  # the database cannot even look such a name up
+                return error(401, "wrong username or password")
             user = authenticate(request, username=username, password=password)
             if user is None:
                 return error(401, "wrong username or password")

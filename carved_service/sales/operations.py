@@ -15,7 +15,7 @@ from carved_service.sales.models import CHANNEL_KINDS, SALE_KINDS, STATES, Chann
 from strangler.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 MAX_BATCH = 1000
-CODE = re.compile(r"^[a-z0-9-]{1,50}$")
+CODE = re.compile(r"[a-z0-9-]{1,50}")  # used with fullmatch: "$" would allow a final "\n"
 TRANSITIONS = {
     "draft": {"on_sale", "withdrawn"},
     "on_sale": {"reserved", "sold", "withdrawn", "draft"},
@@ -49,6 +49,8 @@ def batch_get_channels(ids: list[int]) -> list[Channel]:
 def list_channels(
     *, after_id: int, limit: int, kind: str | None, active: bool | None, code: str | None
 ) -> list[Channel]:
+    if code and not CODE.fullmatch(code):
+        raise InvalidArgument("code must be 1-50 characters of a-z, 0-9 and '-'")
     rows = Channel.objects.filter(pk__gt=after_id).order_by("id")
     if kind:
         rows = rows.filter(kind=kind)
@@ -91,7 +93,7 @@ def delete_channel(channel_id: int) -> None:
 
 
 def _check_channel(*, code: str | None = None, name: str | None = None, kind: str | None = None):
-    if code is not None and not CODE.match(code):
+    if code is not None and not CODE.fullmatch(code):
         raise InvalidArgument("code must be 1-50 characters of a-z, 0-9 and '-'")
     if name is not None and not name.strip():
         raise InvalidArgument("name must not be empty")

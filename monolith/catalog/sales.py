@@ -86,9 +86,10 @@ def update_sale(kind: str, sale_id: int, user_id: int, data: dict[str, Any]) -> 
     channel_id = _optional_int(data, "channel_id")
     with transaction.atomic():
         row = _get_row(kind, sale_id, lock=True)
-        current = local.get_status(kind, sale_id)
         if "price" in fields:
-            domain.check_price_change(current.state, row.price, fields["price"])
+            # a sale without status (legacy rows) has no state that could forbid the change
+            current = local.get_statuses([(kind, sale_id)]).get((kind, sale_id))
+            domain.check_price_change(current and current.state, row.price, fields["price"])
         for name, value in fields.items():
             setattr(row, name, value)
         row.save()

@@ -6,6 +6,7 @@ implementation does, so that a use case can switch between the two.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from monolith.sales.models import Channel, SalesStatus
 from strangler.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 SaleKey = tuple[str, int]
+CODE_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-")
 
 
 def channel_value(row: Channel) -> domain.Channel:
@@ -120,7 +122,8 @@ def _check_channel_fields(
 
 
 def _is_code(code: str) -> bool:
-    return 0 < len(code) <= 50 and all(c.islower() or c.isdigit() or c == "-" for c in code)
+    """ASCII only, as the service's codes: ``str.islower`` would let "café" in."""
+    return 0 < len(code) <= 50 and all(c in CODE_CHARACTERS for c in code)
 
 
 # Sales statuses

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.urls import reverse
 
@@ -44,6 +46,7 @@ def test_create_an_inactive_channel(api):
     ("data", "status", "mentions"),
     [
         ({"code": "Bad Code", "name": "X", "kind": "web"}, 400, "code"),
+        ({"code": "café", "name": "X", "kind": "web"}, 400, "code"),
         ({"code": "ok", "name": " ", "kind": "web"}, 400, "name"),
         ({"code": "ok", "name": "n" * 201, "kind": "web"}, 400, "name"),
         ({"code": "ok", "name": "nul\x00", "kind": "web"}, 400, "name"),
@@ -188,6 +191,14 @@ def test_writes_without_auth_are_401_and_change_nothing(client, name, kwargs):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Basic")
     assert list(Channel.objects.values_list("code", "name")) == [("web", "Web")]
+
+
+@pytest.mark.parametrize("credentials", [b"al\x00ice:secret", b"alice:sec\x00ret"])
+def test_a_nul_in_basic_credentials_is_401(client, user, credentials):
+    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(credentials).decode()
+    response = post(client, "channel-create", {"code": "web", "name": "Web", "kind": "web"})
+    assert response.status_code == 401
+    assert not Channel.objects.exists()
 
 
 def test_wrong_password_is_401(client, user):

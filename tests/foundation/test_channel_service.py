@@ -54,6 +54,8 @@ def test_create_duplicate_code_is_already_exists(channel_stub, make_channel):
         ({"code": "", "name": "X", "kind": pb.CHANNEL_KIND_WEB}, "code"),
         ({"code": "Bad Code", "name": "X", "kind": pb.CHANNEL_KIND_WEB}, "code"),
         ({"code": "x" * 51, "name": "X", "kind": pb.CHANNEL_KIND_WEB}, "code"),
+        ({"code": "web\n", "name": "X", "kind": pb.CHANNEL_KIND_WEB}, "code"),
+        ({"code": "café", "name": "X", "kind": pb.CHANNEL_KIND_WEB}, "code"),
         ({"code": "ok", "name": "  ", "kind": pb.CHANNEL_KIND_WEB}, "name"),
         ({"code": "ok", "name": "n" * 201, "kind": pb.CHANNEL_KIND_WEB}, "name"),
         ({"code": "ok", "name": "nul\x00byte", "kind": pb.CHANNEL_KIND_WEB}, "name"),
@@ -213,6 +215,7 @@ def test_list_filters_by_kind_active_and_code(channel_stub, make_channel):
         ({"page_token": base64.urlsafe_b64encode(b"12").decode()}, "page_token"),
         ({"page_token": base64.urlsafe_b64encode(b"after:" + b"9" * 30).decode()}, "page_token"),
         ({"kind": 42}, "ChannelKind"),
+        ({"code": "nul\x00"}, "code"),
     ],
 )
 def test_list_bad_paging_or_filter_is_invalid_argument(channel_stub, request_fields, mentions):

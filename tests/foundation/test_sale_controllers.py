@@ -230,6 +230,17 @@ def test_delete_removes_the_sale_and_its_status(api, kind):
     assert status_of(kind, other["id"]) is not None
 
 
+def test_a_sale_without_status_can_still_be_edited(api, kind):
+    sale = create(api, kind)
+    SalesStatus.objects.all().delete()
+    response = post(api, f"{kind}-update", {"title": "Kept", "price": "5"}, sale_id=sale["id"])
+    assert response.status_code == 200, response.content
+    assert (response.json()["title"], response.json()["sales_status"]) == ("Kept", None)
+    response = post(api, f"{kind}-update", {"state": "on_sale"}, sale_id=sale["id"])
+    assert response.status_code == 404
+    assert "no sales status" in response.json()["error"]
+
+
 def test_a_sale_without_status_can_still_be_deleted(api, kind):
     sale = create(api, kind)
     SalesStatus.objects.all().delete()
