@@ -155,6 +155,7 @@ def create_status(
                 updated_by_id=updated_by_id,
             )
     except IntegrityError:
+        _check_channel_usable(channel_id)  # the channel may have been deleted meanwhile
         raise AlreadyExists(f"{key[0]} sale {key[1]} already has a sales status") from None
 
 
@@ -162,18 +163,22 @@ def update_status(
     key: SaleKey, *, state: str | None, channel_id: int | None, updated_by_id: int | None
 ) -> SalesStatus:
     _check_key(key)
-    with _atomic(SalesStatus):
-        row = _lock(_by_key(key), f"{key[0]} sale {key[1]} has no sales status")
-        if state is not None:
-            _check_state(state)
-            if state != row.state and state not in TRANSITIONS[row.state]:
-                raise FailedPrecondition(f"a {row.state} sale cannot become {state}")
-            row.state = state
-        if channel_id is not None and channel_id != row.channel_id:
-            _check_channel_usable(channel_id)
-            row.channel_id = channel_id
-        row.updated_by_id = updated_by_id
-        row.save()
+    try:
+        with _atomic(SalesStatus):
+            row = _lock(_by_key(key), f"{key[0]} sale {key[1]} has no sales status")
+            if state is not None:
+                _check_state(state)
+                if state != row.state and state not in TRANSITIONS[row.state]:
+                    raise FailedPrecondition(f"a {row.state} sale cannot become {state}")
+                row.state = state
+            if channel_id is not None and channel_id != row.channel_id:
+                _check_channel_usable(channel_id)
+                row.channel_id = channel_id
+            row.updated_by_id = updated_by_id
+            row.save()
+    except IntegrityError:
+        _check_channel_usable(channel_id)  # the channel was deleted after the check above
+        raise
     return row
 
 

@@ -3,9 +3,12 @@ asserting the status code a caller sees."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from contextlib import closing
 
 import grpc
+import psycopg2
 import pytest
 
 from sales_api.v1 import channels_pb2, sales_status_pb2
@@ -23,6 +26,22 @@ def rpc_error(code: grpc.StatusCode, call: Callable[[], object]) -> str:
     assert details, "a caller needs a message it can act on"
     assert "Traceback" not in details and 'File "' not in details and "\n" not in details
     return details
+
+
+def wait_until_blocked_on_a_lock(database_url: str, timeout: float = 10) -> None:
+    """Wait until some session of the database waits for a row lock (the service's call)."""
+    deadline = time.monotonic() + timeout
+    with closing(psycopg2.connect(database_url)) as conn, conn.cursor() as cur:
+        while time.monotonic() < deadline:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cur.fetchone()[0]:
+                return
+            conn.rollback()
+            time.sleep(0.05)
+    raise AssertionError("the call never reached the locked row")
 
 
 def sale(kind: int = CAR, sale_id: int = 1) -> sales_status_pb2.SaleRef:

@@ -17,7 +17,7 @@ import pytest
 
 from sales_api.v1 import channels_pb2 as pb
 from sales_api.v1 import channels_pb2_grpc
-from tests.foundation.conftest import rpc_error
+from tests.foundation.conftest import rpc_error, wait_until_blocked_on_a_lock
 from tests.service_process import REPO, service_env, start_service
 
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # see _signal_thread
@@ -83,20 +83,6 @@ def dedicated_service(service, service_db_url):
         process.process.wait()
 
 
-def _wait_until_blocked_on_a_lock(conn, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    with conn.cursor() as cur:
-        while time.monotonic() < deadline:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cur.fetchone()[0]:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the call never reached the locked row")
-
-
 def _first_refused_call(stub, timeout: float = 10) -> grpc.RpcError:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -112,15 +98,13 @@ def test_sigterm_finishes_the_call_in_flight_then_exits_0(dedicated_service, ser
     stub = channels_pb2_grpc.ChannelServiceStub(dedicated_service.channel())
     channel = stub.CreateChannel(pb.CreateChannelRequest(code="web", name="Web", kind=1))
     locker = psycopg2.connect(service_db_url)
-    monitor = psycopg2.connect(service_db_url)
-    monitor.autocommit = True
     try:
         with locker.cursor() as cur:
             cur.execute("SELECT id FROM sales_channel WHERE id = %s FOR UPDATE", [channel.id])
         in_flight = stub.UpdateChannel.future(
             pb.UpdateChannelRequest(id=channel.id, name="Web shop"), timeout=30
         )
-        _wait_until_blocked_on_a_lock(monitor)
+        wait_until_blocked_on_a_lock(service_db_url)
 
         dedicated_service.process.send_signal(signal.SIGTERM)
         refused = _first_refused_call(stub)
@@ -133,7 +117,6 @@ def test_sigterm_finishes_the_call_in_flight_then_exits_0(dedicated_service, ser
         assert dedicated_service.process.wait(timeout=15) == 0
     finally:
         locker.close()
-        monitor.close()
     with psycopg2.connect(service_db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT name FROM sales_channel WHERE id = %s", [channel.id])
         assert cur.fetchone() == ("Web shop",)
