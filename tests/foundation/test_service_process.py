@@ -17,8 +17,9 @@ import pytest
 
 from sales_api.v1 import channels_pb2 as pb
 from sales_api.v1 import channels_pb2_grpc
+from tests import settings
 from tests.foundation.conftest import rpc_error, wait_until_blocked_on_a_lock
-from tests.service_process import REPO, service_env, start_service
+from tests.service_process import REPO, recreate_database, service_env, start_service
 
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # see _signal_thread
 
@@ -167,3 +168,18 @@ def test_a_database_outage_is_unavailable_without_a_traceback(service_db_url):
     finally:
         assert process.stop() == 0
     assert any("no_such_database" in line for line in process.output), "the log says why"
+
+
+def test_an_unexpected_error_is_internal_and_only_the_log_has_the_traceback():
+    unmigrated = recreate_database(f"test_strangler_unmigrated_{settings.DB_SUFFIX}")
+    process = start_service(unmigrated)  # the operator forgot --migrate: no tables
+    try:
+        stub = channels_pb2_grpc.ChannelServiceStub(process.channel())
+        message = rpc_error(
+            grpc.StatusCode.INTERNAL, lambda: stub.GetChannel(pb.GetChannelRequest(id=1))
+        )
+        assert message == "internal error; see the service log"
+    finally:
+        assert process.stop() == 0
+    log = "".join(process.output)
+    assert "Traceback" in log and "sales_channel" in log
