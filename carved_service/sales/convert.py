@@ -78,7 +78,13 @@ def _after_id(page_token: str) -> int:
     return int(digits)
 
 
-def next_token(rows: list, limit: int) -> str:
-    if len(rows) < limit:
-        return ""
-    return base64.urlsafe_b64encode(f"after:{rows[-1].pk}".encode()).decode()
+def page_and_token(rows: list, limit: int) -> tuple[list, str]:
+    """The page and its next_page_token, from rows fetched with ``limit + 1``.
+
+    The extra row only tells that another page exists, so the last page never carries a
+    token that leads to an empty page.
+    """
+    if len(rows) <= limit:
+        return rows, ""
+    rows = rows[:limit]
+    return rows, base64.urlsafe_b64encode(f"after:{rows[-1].pk}".encode()).decode()

@@ -176,6 +176,17 @@ def test_list_pages_through_every_channel_once(channel_stub, make_channel):
     assert pages == 3
 
 
+def test_a_full_last_page_has_no_token(channel_stub, make_channel):
+    for code in ("a", "b", "c", "d"):
+        make_channel(code)
+    first = channel_stub.ListChannels(pb.ListChannelsRequest(page_size=2))
+    second = channel_stub.ListChannels(
+        pb.ListChannelsRequest(page_size=2, page_token=first.next_page_token)
+    )
+    assert [c.code for c in second.channels] == ["c", "d"]
+    assert second.next_page_token == "", "a token must not lead to an empty page"
+
+
 def test_list_default_page_size_is_100(channel_stub, make_channel):
     for i in range(101):
         make_channel(f"c{i}")

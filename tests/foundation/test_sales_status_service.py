@@ -267,6 +267,8 @@ def test_list_pages_and_filters(status_stub, make_channel, make_status):
     assert keys(channel_id=web.id) == [(CAR, i) for i in range(1, 6)]
     assert keys(kind=CAR, state=pb.SALE_STATE_SOLD) == []
     assert len(status_stub.ListSalesStatuses(pb.ListSalesStatusesRequest()).statuses) == 7
+    exact = status_stub.ListSalesStatuses(pb.ListSalesStatusesRequest(page_size=7))
+    assert (len(exact.statuses), exact.next_page_token) == (7, "")
 
 
 @pytest.mark.parametrize(
