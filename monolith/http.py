@@ -72,6 +72,9 @@ def body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+JSON_TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
+
+
 def optional(data: dict[str, Any], key: str, kind: type) -> Any:
     """``data[key]`` if given, checked to be of the JSON type the controller expects."""
     value = data.get(key)
@@ -80,9 +83,6 @@ def optional(data: dict[str, Any], key: str, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise BadRequest(f"{key} must be {JSON_TYPE_NAMES[kind]}")
     return value
-
-
-JSON_TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
 
 
 def controller(*methods: str, login: bool = False) -> Callable:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -15,6 +16,7 @@ from strangler.proto_enums import from_text, to_text
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
+TOKEN = re.compile(r"after:([0-9]{1,19})")  # [0-9], not \d: "²" is a digit to \d, not to int()
 
 
 def timestamp(value: datetime) -> Timestamp:
@@ -72,10 +74,10 @@ def _after_id(page_token: str) -> int:
         text = base64.urlsafe_b64decode(page_token.encode()).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):
         text = ""
-    digits = text.removeprefix("after:")
-    if not text.startswith("after:") or not digits.isdigit() or int(digits) >= 2**63:
+    match = TOKEN.fullmatch(text)
+    if not match or int(match[1]) >= 2**63:
         raise InvalidArgument("page_token is not one this service issued")
-    return int(digits)
+    return int(match[1])
 
 
 def page_and_token(rows: list, limit: int) -> tuple[list, str]:

@@ -224,6 +224,7 @@ def test_list_filters_by_kind_active_and_code(channel_stub, make_channel):
         ({"page_token": base64.urlsafe_b64encode(b"after:x").decode()}, "page_token"),
         ({"page_token": base64.urlsafe_b64encode(b"after:-5").decode()}, "page_token"),
         ({"page_token": base64.urlsafe_b64encode(b"12").decode()}, "page_token"),
+        ({"page_token": base64.urlsafe_b64encode("after:²".encode()).decode()}, "page_token"),
         ({"page_token": base64.urlsafe_b64encode(b"after:" + b"9" * 30).decode()}, "page_token"),
         ({"kind": 42}, "ChannelKind"),
         ({"code": "nul\x00"}, "code"),
