@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import NoReturn
+
+
+class _Parser(argparse.ArgumentParser):
+    """Report a bad option in one line, as every other command here does; --help has usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m carved_service",
         description="The sales service (sales statuses and channels) carved out of the monolith.",
     )
@@ -42,6 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--port must be between 0 and 65535")
     if options.workers < 1:
         parser.error("--workers must be at least 1")
+    if options.grace < 0:
+        parser.error("--grace must be 0 or more seconds")
     return options
 
 
@@ -55,13 +65,21 @@ def main(argv: list[str] | None = None) -> int:
 
     import django
 
-    django.setup()
+    try:
+        django.setup()  # reads the database URLs
+    except ValueError as exc:
+        return _fail(f"bad database URL: {exc}")
+    from django.db import DatabaseError
+
     from carved_service import server
 
     if options.migrate:
         from django.core.management import call_command
 
-        call_command("migrate", verbosity=0)
+        try:
+            call_command("migrate", verbosity=0)
+        except DatabaseError as exc:
+            return _fail(f"cannot migrate: {str(exc).strip().splitlines()[0]}")
     from django.conf import settings
 
     if settings.AUTH_TOKENS == settings.DEV_AUTH_TOKENS:
@@ -73,11 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         running = server.start(bind=options.bind, port=options.port, workers=options.workers)
     except (OSError, ValueError) as exc:
-        print(f"carved_service: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     print(f"carved_service listening on {options.bind}:{running.port}", flush=True)
     server.serve_until_signal(running, options.grace)
     return 0
+
+
+def _fail(message: str) -> int:
+    print(f"carved_service: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

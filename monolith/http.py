@@ -14,11 +14,11 @@ from django.contrib.auth import authenticate
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from strangler.errors import ServiceUnavailable, UseCaseError
 
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000_000  # keeps the row offset within what a database accepts
 
 
 class BadRequest(Exception):
@@ -41,6 +41,8 @@ class BasicAuthMiddleware:
                 username, _, password = base64.b64decode(header[6:]).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 return error(401, "malformed Basic authorization header")
+            if "\x00" in username:  # the database cannot even look such a name up
+                return error(401, "wrong username or password")
             user = authenticate(request, username=username, password=password)
             if user is None:
                 return error(401, "wrong username or password")
@@ -70,6 +72,19 @@ def body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+JSON_TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
+
+
+def optional(data: dict[str, Any], key: str, kind: type) -> Any:
+    """``data[key]`` if given, checked to be of the JSON type the controller expects."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BadRequest(f"{key} must be {JSON_TYPE_NAMES[kind]}")
+    return value
+
+
 def controller(*methods: str, login: bool = False) -> Callable:
     """Mark a function as a JSON controller: allowed methods, CSRF-free, errors as JSON.
 
@@ -79,6 +94,9 @@ def controller(*methods: str, login: bool = False) -> Callable:
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                allowed = ", ".join(methods)
+                return error(405, f"use {allowed} for this URL", Allow=allowed)
             if login and not request.user.is_authenticated:
                 return error(401, "authentication required", WWW_Authenticate='Basic realm="api"')
             try:
@@ -90,7 +108,7 @@ def controller(*methods: str, login: bool = False) -> Callable:
             except UseCaseError as exc:
                 return error(exc.http_status, str(exc))
 
-        return csrf_exempt(require_http_methods(list(methods))(wrapped))
+        return csrf_exempt(wrapped)
 
     return decorate
 
@@ -102,6 +120,8 @@ def paging(request: HttpRequest, default_size: int = 50) -> tuple[int, int]:
         size = int(request.GET.get("page_size", default_size))
     except ValueError:
         raise BadRequest("page and page_size must be whole numbers") from None
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise BadRequest(f"page must be >= 1 and page_size between 1 and {MAX_PAGE_SIZE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
+        raise BadRequest(
+            f"page must be between 1 and {MAX_PAGE:,} and page_size between 1 and {MAX_PAGE_SIZE}"
+        )
     return (page - 1) * size, size

@@ -24,6 +24,7 @@ class ServiceProcess:
     process: subprocess.Popen
     port: int
     output: list[str] = field(default_factory=list)
+    log_reader: threading.Thread | None = None
 
     @property
     def target(self) -> str:
@@ -39,7 +40,10 @@ class ServiceProcess:
     def stop(self, timeout: float = 15) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
+        code = self.process.wait(timeout)
+        if self.log_reader:
+            self.log_reader.join(timeout)  # so that ``output`` holds the whole log
+        return code
 
 
 class BearerToken(grpc.UnaryUnaryClientInterceptor):
@@ -105,18 +109,19 @@ def start_service(
         output.append(line)
         if line.startswith("carved_service listening on "):
             port = int(line.rsplit(":", 1)[1])
-            service = ServiceProcess(process, port, output)
-            _keep_draining(process, output)
+            service = ServiceProcess(process, port, output, _keep_draining(process, output))
             grpc.channel_ready_future(service.channel()).result(timeout=10)
             return service
     raise RuntimeError("carved service did not start:\n" + "".join(output))
 
 
-def _keep_draining(process: subprocess.Popen, output: list[str]) -> None:
+def _keep_draining(process: subprocess.Popen, output: list[str]) -> threading.Thread:
     """Read the service's log in the background: a full pipe would block the service."""
 
     def drain() -> None:
         for line in process.stdout:
             output.append(line)
 
-    threading.Thread(target=drain, daemon=True, name="service-log").start()
+    reader = threading.Thread(target=drain, daemon=True, name="service-log")
+    reader.start()
+    return reader

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -15,6 +16,7 @@ from strangler.proto_enums import from_text, to_text
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
+TOKEN = re.compile(r"after:([0-9]{1,19})")  # [0-9], not \d: "²" is a digit to \d, not to int()
 
 
 def timestamp(value: datetime) -> Timestamp:
@@ -63,16 +65,28 @@ def page(page_size: int, page_token: str) -> tuple[int, int]:
         raise InvalidArgument(f"page_size must be between 0 and {MAX_PAGE}")
     if not page_token:
         return 0, page_size or DEFAULT_PAGE
+    return _after_id(page_token), page_size or DEFAULT_PAGE
+
+
+def _after_id(page_token: str) -> int:
+    """The last id of the previous page; a token this service did not issue is refused."""
     try:
-        after_id = int(
-            base64.urlsafe_b64decode(page_token.encode()).decode().removeprefix("after:")
-        )
+        text = base64.urlsafe_b64decode(page_token.encode()).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidArgument("page_token is not one this service issued") from None
-    return after_id, page_size or DEFAULT_PAGE
+        text = ""
+    match = TOKEN.fullmatch(text)
+    if not match or int(match[1]) >= 2**63:
+        raise InvalidArgument("page_token is not one this service issued")
+    return int(match[1])
 
 
-def next_token(rows: list, limit: int) -> str:
-    if len(rows) < limit:
-        return ""
-    return base64.urlsafe_b64encode(f"after:{rows[-1].pk}".encode()).decode()
+def page_and_token(rows: list, limit: int) -> tuple[list, str]:
+    """The page and its next_page_token, from rows fetched with ``limit + 1``.
+
+    The extra row only tells that another page exists, so the last page never carries a
+    token that leads to an empty page.
+    """
+    if len(rows) <= limit:
+        return rows, ""
+    rows = rows[:limit]
+    return rows, base64.urlsafe_b64encode(f"after:{rows[-1].pk}".encode()).decode()

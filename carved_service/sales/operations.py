@@ -15,7 +15,7 @@ from carved_service.sales.models import CHANNEL_KINDS, SALE_KINDS, STATES, Chann
 from strangler.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 MAX_BATCH = 1000
-CODE = re.compile(r"^[a-z0-9-]{1,50}$")
+CODE = re.compile(r"[a-z0-9-]{1,50}")  # used with fullmatch: "$" would allow a final "\n"
 TRANSITIONS = {
     "draft": {"on_sale", "withdrawn"},
     "on_sale": {"reserved", "sold", "withdrawn", "draft"},
@@ -49,6 +49,8 @@ def batch_get_channels(ids: list[int]) -> list[Channel]:
 def list_channels(
     *, after_id: int, limit: int, kind: str | None, active: bool | None, code: str | None
 ) -> list[Channel]:
+    if code and not CODE.fullmatch(code):
+        raise InvalidArgument("code must be 1-50 characters of a-z, 0-9 and '-'")
     rows = Channel.objects.filter(pk__gt=after_id).order_by("id")
     if kind:
         rows = rows.filter(kind=kind)
@@ -91,12 +93,14 @@ def delete_channel(channel_id: int) -> None:
 
 
 def _check_channel(*, code: str | None = None, name: str | None = None, kind: str | None = None):
-    if code is not None and not CODE.match(code):
+    if code is not None and not CODE.fullmatch(code):
         raise InvalidArgument("code must be 1-50 characters of a-z, 0-9 and '-'")
     if name is not None and not name.strip():
         raise InvalidArgument("name must not be empty")
     if name is not None and len(name) > 200:
         raise InvalidArgument("name must be at most 200 characters")
+    if name is not None and "\x00" in name:  # PostgreSQL text cannot hold NUL
+        raise InvalidArgument("name must not contain NUL characters")
     if kind is not None and kind not in CHANNEL_KINDS:
         raise InvalidArgument("kind must be set to a known channel kind")
 
@@ -151,6 +155,7 @@ def create_status(
                 updated_by_id=updated_by_id,
             )
     except IntegrityError:
+        _check_channel_usable(channel_id)  # the channel may have been deleted meanwhile
         raise AlreadyExists(f"{key[0]} sale {key[1]} already has a sales status") from None
 
 
@@ -158,18 +163,22 @@ def update_status(
     key: SaleKey, *, state: str | None, channel_id: int | None, updated_by_id: int | None
 ) -> SalesStatus:
     _check_key(key)
-    with _atomic(SalesStatus):
-        row = _lock(_by_key(key), f"{key[0]} sale {key[1]} has no sales status")
-        if state is not None:
-            _check_state(state)
-            if state != row.state and state not in TRANSITIONS[row.state]:
-                raise FailedPrecondition(f"a {row.state} sale cannot become {state}")
-            row.state = state
-        if channel_id is not None and channel_id != row.channel_id:
-            _check_channel_usable(channel_id)
-            row.channel_id = channel_id
-        row.updated_by_id = updated_by_id
-        row.save()
+    try:
+        with _atomic(SalesStatus):
+            row = _lock(_by_key(key), f"{key[0]} sale {key[1]} has no sales status")
+            if state is not None:
+                _check_state(state)
+                if state != row.state and state not in TRANSITIONS[row.state]:
+                    raise FailedPrecondition(f"a {row.state} sale cannot become {state}")
+                row.state = state
+            if channel_id is not None and channel_id != row.channel_id:
+                _check_channel_usable(channel_id)
+                row.channel_id = channel_id
+            row.updated_by_id = updated_by_id
+            row.save()
+    except IntegrityError:
+        _check_channel_usable(channel_id)  # the channel was deleted after the check above
+        raise
     return row
 
 

@@ -31,14 +31,14 @@ class ChannelService(channels_pb2_grpc.ChannelServiceServicer):
         after_id, limit = convert.page(request.page_size, request.page_token)
         rows = operations.list_channels(
             after_id=after_id,
-            limit=limit,
+            limit=limit + 1,
             kind=to_text(channels_pb2.ChannelKind, request.kind),
             active=request.active if request.HasField("active") else None,
             code=request.code or None,
         )
+        rows, token = convert.page_and_token(rows, limit)
         return channels_pb2.ListChannelsResponse(
-            channels=[convert.channel_message(row) for row in rows],
-            next_page_token=convert.next_token(rows, limit),
+            channels=[convert.channel_message(row) for row in rows], next_page_token=token
         )
 
     @rpc
@@ -96,14 +96,14 @@ class SalesStatusService(sales_status_pb2_grpc.SalesStatusServiceServicer):
         after_id, limit = convert.page(request.page_size, request.page_token)
         rows = operations.list_statuses(
             after_id=after_id,
-            limit=limit,
+            limit=limit + 1,
             kind=to_text(sales_status_pb2.SaleKind, request.kind),
             state=to_text(sales_status_pb2.SaleState, request.state),
             channel_id=request.channel_id or None,
         )
+        rows, token = convert.page_and_token(rows, limit)
         return sales_status_pb2.ListSalesStatusesResponse(
-            statuses=[convert.status_message(row) for row in rows],
-            next_page_token=convert.next_token(rows, limit),
+            statuses=[convert.status_message(row) for row in rows], next_page_token=token
         )
 
     @rpc

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 
 from monolith.catalog.models import SALE_MODELS, Sale
@@ -27,6 +27,7 @@ from monolith.sales import domain
 from monolith.sales.use_cases import sales_status_read, sales_status_write
 from strangler.errors import InvalidArgument, NotFound
 
+MAX_PRICE = Decimal("1e10")
 EXTRA_FIELDS = {"car": "mileage_km", "bike": "frame_cm", "toy": "min_age"}
 
 
@@ -97,9 +98,11 @@ def update_sale(
     channel_id = _optional_int(data, "channel_id")
     with transaction.atomic():
         row = _get_row(kind, sale_id, lock=True)
-        current = sales_status_read.on(request).get_status(kind, sale_id)
         if "price" in fields:
-            domain.check_price_change(current.state, row.price, fields["price"])
+            # a sale without status (legacy rows) has no state that could forbid the change
+            statuses = sales_status_read.on(request).get_statuses([(kind, sale_id)])
+            current = statuses.get((kind, sale_id))
+            domain.check_price_change(current and current.state, row.price, fields["price"])
         for name, value in fields.items():
             setattr(row, name, value)
         row.save()
@@ -148,16 +151,17 @@ def _sale_fields(kind: str, data: dict[str, Any], *, required: bool) -> dict[str
     fields: dict[str, Any] = {}
     if "title" in data or required:
         title = str(data.get("title", "")).strip()
-        if not title or len(title) > 200:
-            raise InvalidArgument("title must be 1-200 characters")
+        if not title or len(title) > 200 or "\x00" in title:
+            raise InvalidArgument("title must be 1-200 characters, without NUL")
         fields["title"] = title
     if "price" in data or required:
         fields["price"] = _price(data.get("price"))
     extra = EXTRA_FIELDS[kind]
     if extra in data:
         value = _optional_int(data, extra)
-        if value is None or value < 0:
-            raise InvalidArgument(f"{extra} must be a whole number >= 0")
+        low, high = _column_range(SALE_MODELS[kind], extra)
+        if value is None or not low <= value <= high:
+            raise InvalidArgument(f"{extra} must be a whole number from {low} to {high}")
         fields[extra] = value
     return fields
 
@@ -167,9 +171,19 @@ def _price(value: Any) -> Decimal:
         price = Decimal(str(value))
     except InvalidOperation:
         raise InvalidArgument(f"price must be a number, not {value!r}") from None
-    if not price.is_finite() or price < 0 or price >= Decimal("1e10"):
+    if not price.is_finite() or not 0 <= price < MAX_PRICE:
         raise InvalidArgument("price must be between 0 and 9,999,999,999.99")
-    return price.quantize(Decimal("0.01"))
+    price = price.quantize(Decimal("0.01"))
+    if price >= MAX_PRICE:  # 9,999,999,999.999 rounds up past what the column holds
+        raise InvalidArgument("price must be between 0 and 9,999,999,999.99")
+    return price
+
+
+def _column_range(model: type[Sale], name: str) -> tuple[int, int]:
+    """The values an integer column holds in this database."""
+    field = model._meta.get_field(name)
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return max(low or 0, 0), high
 
 
 def _optional_int(data: dict[str, Any], key: str) -> int | None:

@@ -6,6 +6,7 @@ implementation does, so that a use case can switch between the two.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from monolith.sales.models import Channel, SalesStatus
 from strangler.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 SaleKey = tuple[str, int]
+CODE_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-")
 
 
 def channel_value(row: Channel) -> domain.Channel:
@@ -113,12 +115,15 @@ def _check_channel_fields(
         raise InvalidArgument("code must be 1-50 characters of a-z, 0-9 and '-'")
     if name is not None and not name.strip():
         raise InvalidArgument("name must not be empty")
+    if name is not None and (len(name) > 200 or "\x00" in name):
+        raise InvalidArgument("name must be at most 200 characters, without NUL")
     if kind is not None:
         domain.check_channel_kind(kind)
 
 
 def _is_code(code: str) -> bool:
-    return 0 < len(code) <= 50 and all(c.islower() or c.isdigit() or c == "-" for c in code)
+    """ASCII only, as the service's codes: ``str.islower`` would let "café" in."""
+    return 0 < len(code) <= 50 and all(c in CODE_CHARACTERS for c in code)
 
 
 # Sales statuses

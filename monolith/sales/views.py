@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from django.http import HttpRequest, JsonResponse
 
-from monolith.http import BadRequest, body, controller, ok, paging
+from monolith.http import BadRequest, body, controller, ok, optional, paging
 from monolith.sales import domain
 from monolith.sales.use_cases import channels_read, channels_write
 
@@ -42,7 +42,7 @@ def channel_create(request: HttpRequest) -> JsonResponse:
         code=str(data.get("code", "")),
         name=str(data.get("name", "")),
         kind=str(data.get("kind", "")),
-        active=bool(data.get("active", True)),
+        active=optional(data, "active", bool) is not False,
     )
     return ok(channel_json(channel), status=201)
 
@@ -51,7 +51,10 @@ def channel_create(request: HttpRequest) -> JsonResponse:
 def channel_update(request: HttpRequest, channel_id: int) -> JsonResponse:
     data = body(request)
     channel = channels_write.on(request).update_channel(
-        channel_id, name=data.get("name"), kind=data.get("kind"), active=data.get("active")
+        channel_id,
+        name=optional(data, "name", str),
+        kind=optional(data, "kind", str),
+        active=optional(data, "active", bool),
     )
     return ok(channel_json(channel))
 

@@ -1,4 +1,5 @@
-"""Turn domain errors into gRPC status codes, and anything else into a bare INTERNAL.
+"""Turn domain errors into gRPC status codes, a database outage into UNAVAILABLE (a client
+may retry) and anything else into a bare INTERNAL.
 
 A caller gets a status code and a message it can act on; a stack trace stays in the
 service's log.
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from strangler import errors
 
@@ -49,6 +50,9 @@ def rpc(handler: Handler) -> Handler:
             return handler(self, request, context)
         except errors.UseCaseError as exc:
             context.abort(status_for(exc), str(exc))
+        except (OperationalError, InterfaceError) as exc:  # the database is down or restarting
+            log.warning("database unavailable in %s: %s", handler.__qualname__, exc)
+            context.abort(grpc.StatusCode.UNAVAILABLE, "database unavailable; retry later")
         except Exception:
             if context.code() is not None:  # context.abort() was called by the handler
                 raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from concurrent import futures
@@ -64,11 +65,31 @@ def start(
         ],
         server,
     )
-    bound = server.add_insecure_port(f"{bind}:{port}")
-    if bound == 0:
-        raise OSError(f"cannot bind {bind}:{port}")
+    bound = _listen(server, bind, port)
     server.start()
     return RunningServer(server, bound, health_servicer, names)
+
+
+def _listen(server: grpc.Server, bind: str, port: int) -> int:
+    """Add the port; an address in use is an OSError with a message an operator can act on.
+
+    The port is tried with a plain socket first so that the common mistake (the port is
+    taken) is reported before gRPC logs its own multi-line complaint.
+    """
+    address = f"[{bind}]:{port}" if ":" in bind else f"{bind}:{port}"
+    if port:
+        family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+        try:
+            socket.create_server((bind, port), family=family).close()
+        except OSError as exc:
+            raise OSError(f"cannot listen on {address}: {exc.strerror or exc}") from None
+    try:
+        bound = server.add_insecure_port(address)
+    except RuntimeError:
+        bound = 0
+    if bound == 0:
+        raise OSError(f"cannot listen on {address}")
+    return bound
 
 
 def wait_for_signal(running: RunningServer, grace: float) -> None:
@@ -76,7 +97,10 @@ def wait_for_signal(running: RunningServer, grace: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    # Wake up now and then: the kernel may hand the signal to one of gRPC's threads, and then
+    # Python runs the handler only when the main thread next runs bytecode.
+    while not stop.wait(timeout=0.2):
+        pass
     log.info("stopping: finishing in-flight calls (grace %.1fs)", grace)
     running.stop(grace)
     log.info("stopped")

@@ -59,8 +59,7 @@ class Command(BaseCommand):
         channel_ids = self._channels()
         progress = Progress(disable=options["verbosity"] == 0)
         with progress:
-            for kind, share in KIND_SHARES.items():
-                count = max(1, round(sales * share))
+            for kind, count in split(sales).items():
                 task = progress.add_task(f"{kind} sales", total=count)
                 rows = (self._sale(kind, rng, user_ids) for _ in range(count))
                 for batch in _batches(rows):
@@ -121,6 +120,14 @@ class Command(BaseCommand):
             ],
             batch_size=BATCH,
         )
+
+
+def split(sales: int) -> dict[str, int]:
+    """Sales per kind in KIND_SHARES proportions, adding up to exactly ``sales``."""
+    counts = {kind: int(sales * share) for kind, share in KIND_SHARES.items()}
+    for kind in list(KIND_SHARES)[: sales - sum(counts.values())]:
+        counts[kind] += 1
+    return {kind: count for kind, count in counts.items() if count}
 
 
 def _batches(rows: Iterator[Sale]) -> Iterator[list[Sale]]:
