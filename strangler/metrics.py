@@ -1,0 +1,102 @@
+"""Every Prometheus metric of the toolkit's client side, defined once, with one small function
+per event so that routing, the client and the shadow pool never touch label sets directly.
+
+Outcomes: ``ok`` (an answer), ``rejected`` (a domain error such as NotFound: an answer too),
+``error`` (no answer: unavailable, timeout, a bug).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from strangler.errors import ServiceUnavailable, UseCaseError
+
+LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+
+CALLS = Counter(
+    "strangler_calls",
+    "Calls of a route's implementation, by side (local/remote) and outcome.",
+    ["route", "controller", "side", "outcome"],
+)
+LATENCY = Histogram(
+    "strangler_call_seconds",
+    "Latency of a route's implementation, by side.",
+    ["route", "side"],
+    buckets=LATENCY_BUCKETS,
+)
+COMPARED = Counter(
+    "strangler_shadow_compared",
+    "Shadow calls whose two answers were compared.",
+    ["route", "controller"],
+)
+MISMATCHES = Counter(
+    "strangler_shadow_mismatches",
+    "Shadow comparisons that found a difference.",
+    ["route", "controller"],
+)
+DROPPED = Counter(
+    "strangler_shadow_dropped",
+    "Shadow calls not made because the pool was full (the request was served anyway).",
+    ["route", "controller"],
+)
+QUEUE_DEPTH = Gauge("strangler_shadow_queue_depth", "Shadow calls waiting in the pool.")
+BREAKER = Gauge(
+    "strangler_breaker_state",
+    "Circuit breaker of a service target: 0 closed, 1 half-open, 2 open.",
+    ["target"],
+)
+FALLBACKS = Counter(
+    "strangler_fallbacks",
+    "Calls served by the local side because the remote side failed (remote-fallback mode).",
+    ["route", "controller", "reason"],
+)
+
+
+def outcome(error: BaseException | None) -> str:
+    if error is None:
+        return "ok"
+    if isinstance(error, UseCaseError) and not isinstance(error, ServiceUnavailable):
+        return "rejected"
+    return "error"
+
+
+def call(
+    route: str, controller: str, side: str, seconds: float, error: BaseException | None
+) -> None:
+    CALLS.labels(route, controller, side, outcome(error)).inc()
+    LATENCY.labels(route, side).observe(seconds)
+
+
+def compared(route: str, controller: str, equal: bool) -> None:
+    COMPARED.labels(route, controller).inc()
+    if not equal:
+        MISMATCHES.labels(route, controller).inc()
+
+
+def dropped(route: str, controller: str) -> None:
+    DROPPED.labels(route, controller).inc()
+
+
+def breaker_state(target: str, state: str) -> None:
+    """``state``: closed, half-open or open (pybreaker's names, lower case)."""
+    BREAKER.labels(target).set(BREAKER_STATES[state.lower().replace("_", "-")])
+
+
+def fallback(route: str, controller: str, reason: str) -> None:
+    FALLBACKS.labels(route, controller, reason).inc()
