@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import close_old_connections
+from prometheus_client import start_http_server
 
 from carved_service.sales.servicers import ChannelService, SalesStatusService
 from sales_api.v1 import channels_pb2, channels_pb2_grpc, sales_status_pb2, sales_status_pb2_grpc
 from strangler.server import serve
+from strangler.server.metrics import MetricsInterceptor
 
 
 def registrations() -> list[serve.Registration]:
@@ -25,7 +27,15 @@ def registrations() -> list[serve.Registration]:
 
 
 def start(*, bind: str, port: int, workers: int) -> serve.RunningServer:
-    return serve.start(registrations(), bind=bind, port=port, workers=workers)
+    return serve.start(
+        registrations(), bind=bind, port=port, workers=workers, interceptors=[MetricsInterceptor()]
+    )
+
+
+def serve_metrics(bind: str, port: int) -> int:
+    """Serve Prometheus metrics over HTTP from a daemon thread; returns the port."""
+    http_server, _ = start_http_server(port, addr=bind)
+    return http_server.server_port
 
 
 def serve_until_signal(running: serve.RunningServer, grace: float) -> None:
