@@ -70,12 +70,20 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    if settings.AUTH_TOKENS == settings.DEV_AUTH_TOKENS:
+        print(
+            "carved_service: CARVED_AUTH_TOKENS is not set; accepting the development token "
+            "only (never do this in production)",
+            file=sys.stderr,
+        )
     try:
         if options.metrics_port is not None:
             metrics_port = server.serve_metrics(options.bind, options.metrics_port)
             print(f"carved_service metrics on {options.bind}:{metrics_port}", flush=True)
         running = server.start(bind=options.bind, port=options.port, workers=options.workers)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         print(f"carved_service: {exc}", file=sys.stderr)
         return 2
     print(f"carved_service listening on {options.bind}:{running.port}", flush=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import close_old_connections
 from prometheus_client import start_http_server
 
 from carved_service.sales.servicers import ChannelService, SalesStatusService
 from sales_api.v1 import channels_pb2, channels_pb2_grpc, sales_status_pb2, sales_status_pb2_grpc
-from strangler.server import serve
+from strangler.server import auth, serve
+from strangler.server.idempotency import IdempotencyInterceptor
 from strangler.server.metrics import MetricsInterceptor
+from strangler.server.request_log import RequestLogInterceptor
 
 
 def registrations() -> list[serve.Registration]:
@@ -26,9 +29,23 @@ def registrations() -> list[serve.Registration]:
     ]
 
 
+def interceptors() -> list:
+    """Outermost first: count and time every call (refused ones too), log with the request
+    id, check the token, then apply writes once.
+
+    Raises ValueError if ``CARVED_AUTH_TOKENS`` is malformed.
+    """
+    return [
+        MetricsInterceptor(),
+        RequestLogInterceptor(),
+        auth.TokenAuthInterceptor(auth.parse_tokens(settings.AUTH_TOKENS)),
+        IdempotencyInterceptor(),
+    ]
+
+
 def start(*, bind: str, port: int, workers: int) -> serve.RunningServer:
     return serve.start(
-        registrations(), bind=bind, port=port, workers=workers, interceptors=[MetricsInterceptor()]
+        registrations(), bind=bind, port=port, workers=workers, interceptors=interceptors()
     )
 
 

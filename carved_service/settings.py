@@ -21,7 +21,7 @@ DEBUG = False
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-INSTALLED_APPS = ["carved_service.sales"]
+INSTALLED_APPS = ["strangler.server", "carved_service.sales"]
 
 
 def _database(url: str) -> dict:
@@ -40,10 +40,24 @@ if os.environ.get("CARVED_SHARED_DATABASE_URL"):
     DATABASES["sales"] = _database(os.environ["CARVED_SHARED_DATABASE_URL"])
 DATABASE_ROUTERS = ["carved_service.router.SalesDataRouter"]
 
+# Who may call: "token:scope,..." with scope read (Get/BatchGet/List) or write (everything).
+# The default token is for the local demo only, and is reported at startup.
+DEV_AUTH_TOKENS = "dev-only-token:write"
+AUTH_TOKENS = os.environ.get("CARVED_AUTH_TOKENS", DEV_AUTH_TOKENS)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "strangler.server.request_log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CARVED_LOG_LEVEL", "INFO")},
 }

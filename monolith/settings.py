@@ -34,6 +34,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "strangler.request_id.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,3 +89,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MONOLITH_LOG_LEVEL", "WARNING")},
 }
+
+# Every (use case, controller) pair that strangler may switch, grouped in rollout stages.
+STRANGLER_ROUTES = "monolith.rollout.ROUTES"
+
+# The carved sales service: where it listens and the token the monolith presents to it.
+# The defaults match ``python -m carved_service`` run locally for the demo.
+STRANGLER_SERVICE_TARGETS = {"sales": os.environ.get("MONOLITH_SALES_TARGET", "127.0.0.1:50051")}
+STRANGLER_SERVICE_TOKENS = {"sales": os.environ.get("MONOLITH_SALES_TOKEN", "dev-only-token")}

@@ -5,3 +5,8 @@ class StranglerConfig(AppConfig):
     name = "strangler"
     verbose_name = "Strangler: carve-out control"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from strangler.routing import table
+
+        table.connect_signals()

@@ -32,28 +32,28 @@ BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
 CALLS = Counter(
     "strangler_calls",
     "Calls of a route's implementation, by side (local/remote) and outcome.",
-    ["route", "controller", "side", "outcome"],
+    ["use_case", "controller", "side", "outcome"],
 )
 LATENCY = Histogram(
     "strangler_call_seconds",
     "Latency of a route's implementation, by side.",
-    ["route", "side"],
+    ["use_case", "side"],
     buckets=LATENCY_BUCKETS,
 )
 COMPARED = Counter(
     "strangler_shadow_compared",
     "Shadow calls whose two answers were compared.",
-    ["route", "controller"],
+    ["use_case", "controller"],
 )
 MISMATCHES = Counter(
     "strangler_shadow_mismatches",
     "Shadow comparisons that found a difference.",
-    ["route", "controller"],
+    ["use_case", "controller"],
 )
 DROPPED = Counter(
     "strangler_shadow_dropped",
     "Shadow calls not made because the pool was full (the request was served anyway).",
-    ["route", "controller"],
+    ["use_case", "controller"],
 )
 QUEUE_DEPTH = Gauge("strangler_shadow_queue_depth", "Shadow calls waiting in the pool.")
 BREAKER = Gauge(
@@ -64,7 +64,7 @@ BREAKER = Gauge(
 FALLBACKS = Counter(
     "strangler_fallbacks",
     "Calls served by the local side because the remote side failed (remote-fallback mode).",
-    ["route", "controller", "reason"],
+    ["use_case", "controller", "reason"],
 )
 
 
@@ -77,20 +77,20 @@ def outcome(error: BaseException | None) -> str:
 
 
 def call(
-    route: str, controller: str, side: str, seconds: float, error: BaseException | None
+    use_case: str, controller: str, side: str, seconds: float, error: BaseException | None
 ) -> None:
-    CALLS.labels(route, controller, side, outcome(error)).inc()
-    LATENCY.labels(route, side).observe(seconds)
+    CALLS.labels(use_case, controller, side, outcome(error)).inc()
+    LATENCY.labels(use_case, side).observe(seconds)
 
 
-def compared(route: str, controller: str, equal: bool) -> None:
-    COMPARED.labels(route, controller).inc()
+def compared(use_case: str, controller: str, equal: bool) -> None:
+    COMPARED.labels(use_case, controller).inc()
     if not equal:
-        MISMATCHES.labels(route, controller).inc()
+        MISMATCHES.labels(use_case, controller).inc()
 
 
-def dropped(route: str, controller: str) -> None:
-    DROPPED.labels(route, controller).inc()
+def dropped(use_case: str, controller: str) -> None:
+    DROPPED.labels(use_case, controller).inc()
 
 
 def breaker_state(target: str, state: str) -> None:
@@ -98,5 +98,5 @@ def breaker_state(target: str, state: str) -> None:
     BREAKER.labels(target).set(BREAKER_STATES[state.lower().replace("_", "-")])
 
 
-def fallback(route: str, controller: str, reason: str) -> None:
-    FALLBACKS.labels(route, controller, reason).inc()
+def fallback(use_case: str, controller: str, reason: str) -> None:
+    FALLBACKS.labels(use_case, controller, reason).inc()

@@ -19,7 +19,7 @@ from tests.service_process import (
     start_service,
 )
 
-SERVICE_TABLES = ("sales_status", "sales_channel")
+SERVICE_TABLES = ("sales_status", "sales_channel", "strangler_idempotency_record")
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +68,23 @@ def api(client, user):
     token = base64.b64encode(b"alice:secret").decode()
     client.defaults["HTTP_AUTHORIZATION"] = f"Basic {token}"
     return client
+
+
+@pytest.fixture(scope="session")
+def shared_service(django_db_setup, django_db_blocker, service_db_url) -> Iterator[ServiceProcess]:
+    """A service on the shared database: the monolith's test DB holds its channels and
+    statuses (use ``django_db(transaction=True)`` so that it sees the test's rows)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        monolith_db = settings.pg_url(connection.settings_dict["NAME"])
+    service = start_service(service_db_url, shared_url=monolith_db)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def remote_sales(shared_service: ServiceProcess, settings) -> ServiceProcess:
+    """Point the monolith's ``sales`` service at ``shared_service`` (token from test settings)."""
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": shared_service.target}
+    return shared_service

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,13 +29,28 @@ class ServiceProcess:
     def target(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def channel(self) -> grpc.Channel:
-        return grpc.insecure_channel(self.target)
+    def channel(self, token: str | None = settings.SERVICE_TOKEN) -> grpc.Channel:
+        """A channel whose calls carry ``token`` as a bearer token (None: no token)."""
+        channel = grpc.insecure_channel(self.target)
+        if token is None:
+            return channel
+        return grpc.intercept_channel(channel, BearerToken(token))
 
     def stop(self, timeout: float = 15) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout)
+
+
+class BearerToken(grpc.UnaryUnaryClientInterceptor):
+    """Attach ``authorization: Bearer <token>`` to every unary call."""
+
+    def __init__(self, token: str) -> None:
+        self.metadata = ("authorization", f"Bearer {token}")
+
+    def intercept_unary_unary(self, continuation, details, request):
+        metadata = [*(details.metadata or ()), self.metadata]
+        return continuation(details._replace(metadata=metadata), request)
 
 
 def recreate_database(name: str) -> str:
@@ -52,7 +68,12 @@ def recreate_database(name: str) -> str:
 
 def service_env(database_url: str, shared_url: str | None = None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CARVED_", "DJANGO_"))}
-    env.update(CARVED_DATABASE_URL=database_url, PYTHONUNBUFFERED="1", **extra)
+    env.update(
+        CARVED_DATABASE_URL=database_url,
+        CARVED_AUTH_TOKENS=f"{settings.SERVICE_TOKEN}:write,{settings.SERVICE_READ_TOKEN}:read",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
     if shared_url:
         env["CARVED_SHARED_DATABASE_URL"] = shared_url
     return env
@@ -85,6 +106,17 @@ def start_service(
         if line.startswith("carved_service listening on "):
             port = int(line.rsplit(":", 1)[1])
             service = ServiceProcess(process, port, output)
-            grpc.channel_ready_future(service.channel()).result(timeout=10)
+            _drain(process, output)
+            grpc.channel_ready_future(service.channel(token=None)).result(timeout=10)
             return service
     raise RuntimeError("carved service did not start:\n" + "".join(output))
+
+
+def _drain(process: subprocess.Popen, output: list[str]) -> None:
+    """Keep reading the service's output, so that a full pipe never blocks its logging."""
+
+    def read() -> None:
+        for line in process.stdout:
+            output.append(line)
+
+    threading.Thread(target=read, name="service-output", daemon=True).start()

@@ -32,3 +32,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 def pg_url(name: str) -> str:
     return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+# Tokens the test services accept (see tests.service_process): one may write, one only read.
+SERVICE_TOKEN = "test-write-token"
+SERVICE_READ_TOKEN = "test-read-token"
+STRANGLER_SERVICE_TOKENS = {"sales": SERVICE_TOKEN}

@@ -1,8 +1,14 @@
 """Operations on car, bike and toy sales, each with its sales status.
 
-The sale rows are the monolith's own; the status and channel parts go through
-``monolith.sales.local`` (the part being carved out). Names of users, which the sales
-resource knows only by id, are filled in here with one query per page.
+The sale rows are the monolith's own; the status and channel parts go through the sales use
+cases (the part being carved out), which the request routes to the monolith or the service.
+Names of users, which the sales resource knows only by id, are filled in here with one
+query per page; statuses and channels of a page cost one batched call each.
+
+When a status write goes to the service, it runs inside the sale row's transaction: if the
+service refuses or fails, the row is rolled back, so a sale never exists without the status
+the user asked for. The reverse (the service wrote, then the monolith's commit failed) leaves
+a status without a sale, which the idempotent create on retry tolerates.
 """
 
 from __future__ import annotations
@@ -14,9 +20,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpRequest
 
 from monolith.catalog.models import SALE_MODELS, Sale
-from monolith.sales import domain, local
+from monolith.sales import domain
+from monolith.sales.use_cases import channels_read, sales_status_read, sales_status_write
 from strangler.errors import InvalidArgument, NotFound
 
 EXTRA_FIELDS = {"car": "mileage_km", "bike": "frame_cm", "toy": "min_age"}
@@ -57,58 +65,64 @@ class SaleView:
         }
 
 
-def list_sales(kind: str, *, offset: int = 0, limit: int = 50) -> list[SaleView]:
+def list_sales(
+    request: HttpRequest, kind: str, *, offset: int = 0, limit: int = 50
+) -> list[SaleView]:
     """A page of sales with statuses, channels and names: a constant number of queries."""
     rows = list(SALE_MODELS[kind].objects.order_by("id")[offset : offset + limit])
-    return _views(kind, rows)
+    return _views(request, kind, rows)
 
 
-def get_sale(kind: str, sale_id: int) -> SaleView:
-    return _views(kind, [_get_row(kind, sale_id)])[0]
+def get_sale(request: HttpRequest, kind: str, sale_id: int) -> SaleView:
+    return _views(request, kind, [_get_row(kind, sale_id)])[0]
 
 
-def create_sale(kind: str, seller_id: int, data: dict[str, Any]) -> SaleView:
+def create_sale(request: HttpRequest, kind: str, seller_id: int, data: dict[str, Any]) -> SaleView:
     fields = _sale_fields(kind, data, required=True)
     state = str(data.get("state", "draft"))
     channel_id = _optional_int(data, "channel_id")
     with transaction.atomic():
         row = SALE_MODELS[kind].objects.create(seller_id=seller_id, **fields)
-        local.create_status(
+        sales_status_write.on(request).create_status(
             kind, row.pk, state=state, channel_id=channel_id, updated_by_id=seller_id
         )
-    return get_sale(kind, row.pk)
+    return get_sale(request, kind, row.pk)
 
 
-def update_sale(kind: str, sale_id: int, user_id: int, data: dict[str, Any]) -> SaleView:
+def update_sale(
+    request: HttpRequest, kind: str, sale_id: int, user_id: int, data: dict[str, Any]
+) -> SaleView:
     fields = _sale_fields(kind, data, required=False)
     state = data.get("state")
     channel_id = _optional_int(data, "channel_id")
     with transaction.atomic():
         row = _get_row(kind, sale_id, lock=True)
-        current = local.get_status(kind, sale_id)
+        current = sales_status_read.on(request).get_status(kind, sale_id)
         if "price" in fields:
             domain.check_price_change(current.state, row.price, fields["price"])
         for name, value in fields.items():
             setattr(row, name, value)
         row.save()
         if state is not None or channel_id is not None:
-            local.update_status(
+            sales_status_write.on(request).update_status(
                 kind, sale_id, state=state, channel_id=channel_id, updated_by_id=user_id
             )
-    return get_sale(kind, sale_id)
+    return get_sale(request, kind, sale_id)
 
 
-def delete_sale(kind: str, sale_id: int) -> None:
+def delete_sale(request: HttpRequest, kind: str, sale_id: int) -> None:
     with transaction.atomic():
         row = _get_row(kind, sale_id, lock=True)
         with suppress(NotFound):  # a sale without status can still be deleted
-            local.delete_status(kind, sale_id)
+            sales_status_write.on(request).delete_status(kind, sale_id)
         row.delete()
 
 
-def _views(kind: str, rows: list[Sale]) -> list[SaleView]:
-    statuses = local.get_statuses((kind, row.pk) for row in rows)
-    channels = local.get_channels(s.channel_id for s in statuses.values() if s.channel_id)
+def _views(request: HttpRequest, kind: str, rows: list[Sale]) -> list[SaleView]:
+    keys = [(kind, row.pk) for row in rows]
+    statuses = sales_status_read.on(request).get_statuses(keys) if keys else {}
+    channel_ids = {s.channel_id for s in statuses.values() if s.channel_id}
+    channels = channels_read.on(request).get_channels(channel_ids) if channel_ids else {}
     user_ids = {row.seller_id for row in rows}
     user_ids |= {s.updated_by_id for s in statuses.values() if s.updated_by_id}
     usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("id", "username"))

@@ -21,24 +21,32 @@ def _controllers(kind: str) -> dict[str, Callable[..., HttpResponse]]:
     def list_(request: HttpRequest) -> JsonResponse:
         offset, limit = paging(request)
         return ok(
-            {"sales": [v.as_json() for v in sales.list_sales(kind, offset=offset, limit=limit)]}
+            {
+                "sales": [
+                    v.as_json() for v in sales.list_sales(request, kind, offset=offset, limit=limit)
+                ]
+            }
         )
 
     @controller("GET")
     def detail(request: HttpRequest, sale_id: int) -> JsonResponse:
-        return ok(sales.get_sale(kind, sale_id).as_json())
+        return ok(sales.get_sale(request, kind, sale_id).as_json())
 
     @controller("POST", login=True)
     def create(request: HttpRequest) -> JsonResponse:
-        return ok(sales.create_sale(kind, request.user.pk, body(request)).as_json(), status=201)
+        return ok(
+            sales.create_sale(request, kind, request.user.pk, body(request)).as_json(), status=201
+        )
 
     @controller("POST", login=True)
     def update(request: HttpRequest, sale_id: int) -> JsonResponse:
-        return ok(sales.update_sale(kind, sale_id, request.user.pk, body(request)).as_json())
+        return ok(
+            sales.update_sale(request, kind, sale_id, request.user.pk, body(request)).as_json()
+        )
 
     @controller("POST", login=True)
     def delete(request: HttpRequest, sale_id: int) -> JsonResponse:
-        sales.delete_sale(kind, sale_id)
+        sales.delete_sale(request, kind, sale_id)
         return ok({"deleted": sale_id})
 
     views = {"list": list_, "detail": detail, "create": create, "update": update, "delete": delete}

@@ -1,4 +1,4 @@
-"""JSON controllers of marketing channels: one view per action."""
+"""JSON controllers of marketing channels: one view per action, each through a use case."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import asdict
 from django.http import HttpRequest, JsonResponse
 
 from monolith.http import BadRequest, body, controller, ok, paging
-from monolith.sales import domain, local
+from monolith.sales import domain
+from monolith.sales.use_cases import channels_read, channels_write
 
 
 def channel_json(channel: domain.Channel) -> dict:
@@ -20,7 +21,7 @@ def channel_list(request: HttpRequest) -> JsonResponse:
     active = request.GET.get("active")
     if active not in (None, "true", "false"):
         raise BadRequest("active must be true or false")
-    channels = local.list_channels(
+    channels = channels_read.on(request).list_channels(
         kind=request.GET.get("kind") or None,
         active=None if active is None else active == "true",
         offset=offset,
@@ -31,13 +32,13 @@ def channel_list(request: HttpRequest) -> JsonResponse:
 
 @controller("GET")
 def channel_detail(request: HttpRequest, channel_id: int) -> JsonResponse:
-    return ok(channel_json(local.get_channel(channel_id)))
+    return ok(channel_json(channels_read.on(request).get_channel(channel_id)))
 
 
 @controller("POST", login=True)
 def channel_create(request: HttpRequest) -> JsonResponse:
     data = body(request)
-    channel = local.create_channel(
+    channel = channels_write.on(request).create_channel(
         code=str(data.get("code", "")),
         name=str(data.get("name", "")),
         kind=str(data.get("kind", "")),
@@ -49,7 +50,7 @@ def channel_create(request: HttpRequest) -> JsonResponse:
 @controller("POST", login=True)
 def channel_update(request: HttpRequest, channel_id: int) -> JsonResponse:
     data = body(request)
-    channel = local.update_channel(
+    channel = channels_write.on(request).update_channel(
         channel_id, name=data.get("name"), kind=data.get("kind"), active=data.get("active")
     )
     return ok(channel_json(channel))
@@ -57,5 +58,5 @@ def channel_update(request: HttpRequest, channel_id: int) -> JsonResponse:
 
 @controller("POST", login=True)
 def channel_delete(request: HttpRequest, channel_id: int) -> JsonResponse:
-    local.delete_channel(channel_id)
+    channels_write.on(request).delete_channel(channel_id)
     return ok({"deleted": channel_id})

@@ -17,7 +17,7 @@ HELP = "List the differences shadow runs found; explain one; delete old evidence
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--route", help="only this route (use case)")
+    parser.add_argument("--use-case", help="only this use case")
     parser.add_argument("--all", action="store_true", help="include explained differences")
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
@@ -46,8 +46,8 @@ def run(options: dict, out: TextIO) -> int:
     if options.get("days") is not None:
         raise cli.Failure("--days goes with --cleanup")
     rows = ShadowMismatch.objects.all()
-    if options.get("route"):
-        rows = rows.filter(route=options["route"])
+    if options.get("use_case"):
+        rows = rows.filter(use_case=options["use_case"])
     if not options.get("all"):
         rows = rows.filter(explained=False)
     _table(list(rows), out)
@@ -63,7 +63,7 @@ def _explain(mismatch_id: str, note: str, out: TextIO) -> int:
         raise cli.Failure(f"no difference with id {mismatch_id}") from None
     except ValueError as exc:
         raise cli.Failure(str(exc)) from None
-    out.write(f"difference {row.pk} of {row.route} {row.controller} explained: {row.note}\n")
+    out.write(f"difference {row.pk} of {row.use_case} {row.controller} explained: {row.note}\n")
     return 0
 
 
@@ -88,7 +88,6 @@ def _table(rows: list[ShadowMismatch], out: TextIO) -> None:
     for column in (
         "id",
         "route",
-        "controller",
         "count",
         "first seen",
         "last seen",
@@ -100,8 +99,7 @@ def _table(rows: list[ShadowMismatch], out: TextIO) -> None:
     for row in rows:
         table.add_row(
             str(row.pk),
-            row.route,
-            row.controller,
+            f"{row.use_case}:{row.controller}",
             str(row.count),
             f"{row.first_seen:%Y-%m-%d %H:%M:%S}",
             f"{row.last_seen:%Y-%m-%d %H:%M:%S}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 from datetime import timedelta
 from typing import TextIO
@@ -23,7 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="look back this many hours (default: STRANGLER_READINESS['window_hours'])",
     )
-    parser.add_argument("--route", help="only this route (use case)")
+    parser.add_argument(
+        "--route", help="only routes matching this name or glob, e.g. 'channels.read:*'"
+    )
 
 
 def run(options: dict, out: TextIO) -> int:
@@ -34,9 +37,9 @@ def run(options: dict, out: TextIO) -> int:
         readiness.known_routes(), None if window is None else timedelta(hours=window)
     )
     if options.get("route"):
-        results = [r for r in results if r.route == options["route"]]
+        results = [r for r in results if fnmatch.fnmatchcase(r.route, options["route"])]
         if not results:
-            raise cli.Failure(f"no route named {options['route']!r}")
+            raise cli.Failure(f"no route matches {options['route']!r}")
     if options.get("json"):
         out.write(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
     else:
@@ -48,7 +51,6 @@ def _table(results: list[readiness.Readiness], out: TextIO) -> None:
     table = Table(title="strangler routes", show_lines=False)
     for column in (
         "route",
-        "controller",
         "mode",
         "rollout",
         "local calls / err",
@@ -63,9 +65,8 @@ def _table(results: list[readiness.Readiness], out: TextIO) -> None:
     for r in results:
         table.add_row(
             r.route,
-            r.controller,
             r.mode,
-            "" if r.rollout is None else f"{r.rollout}%",
+            r.rollout,
             f"{r.local.calls} / {_rate(r.local.error_rate)}",
             f"{r.remote.calls} / {_rate(r.remote.error_rate)}",
             str(r.compared),

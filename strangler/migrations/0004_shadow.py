@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('strangler', '0001_initial'),
+        ('strangler', '0002_routing'),
     ]
 
     operations = [
@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
             name='RouteMinute',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('route', models.CharField(max_length=200)),
+                ('use_case', models.CharField(max_length=200)),
                 ('controller', models.CharField(max_length=200)),
                 ('minute', models.DateTimeField()),
                 ('local_calls', models.PositiveBigIntegerField(default=0)),
@@ -27,15 +27,16 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['minute'], name='route_minute_time')],
-                'constraints': [models.UniqueConstraint(fields=('route', 'controller', 'minute'), name='route_minute_once')],
+                'constraints': [models.UniqueConstraint(fields=('use_case', 'controller', 'minute'), name='route_minute_once')],
             },
         ),
         migrations.CreateModel(
             name='ShadowMismatch',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('route', models.CharField(max_length=200)),
+                ('use_case', models.CharField(max_length=200)),
                 ('controller', models.CharField(max_length=200)),
+                ('operation', models.CharField(help_text="the use case's operation called", max_length=200)),
                 ('fingerprint', models.CharField(max_length=64)),
                 ('diff', models.TextField(help_text="the first occurrence's field-by-field diff")),
                 ('request_keys', models.JSONField(default=dict, help_text="the first occurrence's request")),
@@ -47,8 +48,8 @@ class Migration(migrations.Migration):
                 ('note', models.TextField(blank=True, default='')),
             ],
             options={
-                'ordering': ['route', 'controller', '-last_seen'],
-                'constraints': [models.UniqueConstraint(fields=('route', 'controller', 'fingerprint'), name='shadow_mismatch_once')],
+                'ordering': ['use_case', 'controller', '-last_seen'],
+                'constraints': [models.UniqueConstraint(fields=('use_case', 'controller', 'operation', 'fingerprint'), name='shadow_mismatch_once')],
             },
         ),
     ]

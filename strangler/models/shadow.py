@@ -17,8 +17,9 @@ class ShadowMismatch(models.Model):
     the sides differ and accept it; unexplained rows block readiness.
     """
 
-    route = models.CharField(max_length=200)
+    use_case = models.CharField(max_length=200)
     controller = models.CharField(max_length=200)
+    operation = models.CharField(max_length=200, help_text="the use case's operation called")
     fingerprint = models.CharField(max_length=64)
     diff = models.TextField(help_text="the first occurrence's field-by-field diff")
     request_keys = models.JSONField(default=dict, help_text="the first occurrence's request")
@@ -32,23 +33,25 @@ class ShadowMismatch(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["route", "controller", "fingerprint"], name="shadow_mismatch_once"
+                fields=["use_case", "controller", "operation", "fingerprint"],
+                name="shadow_mismatch_once",
             )
         ]
-        ordering = ["route", "controller", "-last_seen"]
+        ordering = ["use_case", "controller", "-last_seen"]
 
     def __str__(self) -> str:
-        return f"{self.route} {self.controller} x{self.count}: {self.diff.splitlines()[0]}"
+        first = self.diff.splitlines()[0] if self.diff else ""
+        return f"{self.use_case}:{self.controller} {self.operation} x{self.count}: {first}"
 
 
 class RouteMinute(models.Model):
-    """Counters of one route and controller over one minute, added to in batches.
+    """Counters of one route over one minute, added to in batches.
 
     Latency is kept as counts per bucket of ``strangler.shadow.latency.BOUNDS`` so that
     percentiles over any window can be computed from the sum of the rows.
     """
 
-    route = models.CharField(max_length=200)
+    use_case = models.CharField(max_length=200)
     controller = models.CharField(max_length=200)
     minute = models.DateTimeField()
     local_calls = models.PositiveBigIntegerField(default=0)
@@ -64,10 +67,10 @@ class RouteMinute(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["route", "controller", "minute"], name="route_minute_once"
+                fields=["use_case", "controller", "minute"], name="route_minute_once"
             )
         ]
         indexes = [models.Index(fields=["minute"], name="route_minute_time")]
 
     def __str__(self) -> str:
-        return f"{self.route} {self.controller} @ {self.minute:%Y-%m-%d %H:%M}"
+        return f"{self.use_case}:{self.controller} @ {self.minute:%Y-%m-%d %H:%M}"

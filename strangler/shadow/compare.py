@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -71,17 +72,26 @@ EXACT = Rules()
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one side produced: a value, or the exception it raised."""
+    """What one side produced: a value, or the exception it raised, and how long it took."""
 
     value: Any = None
     error: BaseException | None = None
+    seconds: float | None = None
 
     @classmethod
     def of(cls, call: Callable[[], Any]) -> Outcome:
+        started = time.perf_counter()
         try:
-            return cls(value=call())
+            value = call()
         except Exception as exc:  # noqa: BLE001 - an exception is an answer to compare
-            return cls(error=exc)
+            return cls(error=exc, seconds=time.perf_counter() - started)
+        return cls(value=value, seconds=time.perf_counter() - started)
+
+    def unwrap(self) -> Any:
+        """The value, or raise the error: what the caller of this side gets."""
+        if self.error is not None:
+            raise self.error
+        return self.value
 
     def describe(self) -> str:
         if self.error is not None:

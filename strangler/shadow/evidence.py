@@ -18,7 +18,7 @@ from django.utils import timezone
 from strangler.models import RouteMinute
 from strangler.shadow import latency
 
-Key = tuple[str, str, datetime]  # route, controller, minute
+Key = tuple[str, str, datetime]  # use_case, controller, minute
 
 
 @dataclass
@@ -44,26 +44,26 @@ class Buffer:
         self._lock = threading.Lock()
         self._counts: dict[Key, Counts] = defaultdict(Counts)
 
-    def call(self, route: str, controller: str, side: str, seconds: float, failed: bool) -> None:
+    def call(self, use_case: str, controller: str, side: str, seconds: float, failed: bool) -> None:
         """One call of one side. ``failed``: it could not answer (not a domain error)."""
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}, not {side!r}")
         with self._lock:
-            counts = self._counts[_key(route, controller)]
+            counts = self._counts[_key(use_case, controller)]
             setattr(counts, f"{side}_calls", getattr(counts, f"{side}_calls") + 1)
             if failed:
                 setattr(counts, f"{side}_errors", getattr(counts, f"{side}_errors") + 1)
             getattr(counts, f"{side}_latency")[latency.bucket(seconds)] += 1
 
-    def comparison(self, route: str, controller: str, equal: bool) -> None:
+    def comparison(self, use_case: str, controller: str, equal: bool) -> None:
         with self._lock:
-            counts = self._counts[_key(route, controller)]
+            counts = self._counts[_key(use_case, controller)]
             counts.compared += 1
             counts.mismatches += 0 if equal else 1
 
-    def dropped(self, route: str, controller: str) -> None:
+    def dropped(self, use_case: str, controller: str) -> None:
         with self._lock:
-            self._counts[_key(route, controller)].dropped += 1
+            self._counts[_key(use_case, controller)].dropped += 1
 
     def pending(self) -> int:
         with self._lock:
@@ -87,15 +87,15 @@ class Buffer:
         return len(taken)
 
 
-def _key(route: str, controller: str) -> Key:
-    return route, controller, timezone.now().replace(second=0, microsecond=0)
+def _key(use_case: str, controller: str) -> Key:
+    return use_case, controller, timezone.now().replace(second=0, microsecond=0)
 
 
 def _write(key: Key, counts: Counts) -> None:
-    route, controller, minute = key
+    use_case, controller, minute = key
     with transaction.atomic():
         row, _ = RouteMinute.objects.select_for_update().get_or_create(
-            route=route, controller=controller, minute=minute
+            use_case=use_case, controller=controller, minute=minute
         )
         row.local_calls += counts.local_calls
         row.local_errors += counts.local_errors

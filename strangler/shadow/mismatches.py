@@ -3,6 +3,7 @@ route and a retention period, so that a bad deploy cannot fill the database."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -18,48 +19,54 @@ from strangler.shadow.compare import Diff
 OVERFLOW = "overflow"
 
 
-def record(route: str, controller: str, diff: Diff, request_keys: dict[str, Any]) -> str:
+def record(
+    use_case: str, controller: str, operation: str, diff: Diff, request_keys: dict[str, Any]
+) -> str:
     """Store one occurrence of ``diff``; returns ``new``, ``seen`` or ``overflow``."""
     now = timezone.now()
-    fingerprint = diff.fingerprint()
-    if _bump(route, controller, fingerprint, request_keys, now):
+    site = {"use_case": use_case, "controller": controller, "operation": operation}
+    keys = json_safe(request_keys)
+    if _bump(site, diff.fingerprint(), keys, now):
         return "seen"
     cap = conf.get("SHADOW_MAX_MISMATCHES_PER_ROUTE")
-    if ShadowMismatch.objects.filter(route=route).exclude(fingerprint=OVERFLOW).count() >= cap:
+    stored = ShadowMismatch.objects.filter(use_case=use_case, controller=controller)
+    if stored.exclude(fingerprint=OVERFLOW).count() >= cap:
         text = f"more kinds of difference than the cap of {cap} per route; latest:\n{diff.text()}"
-        _insert_or_bump(route, controller, OVERFLOW, text, request_keys, now)
+        _insert_or_bump(site, OVERFLOW, text, keys, now)
         return "overflow"
-    _insert_or_bump(route, controller, fingerprint, diff.text(), request_keys, now)
+    _insert_or_bump(site, diff.fingerprint(), diff.text(), keys, now)
     return "new"
 
 
-def _bump(
-    route: str, controller: str, fingerprint: str, request_keys: dict[str, Any], now: Any
-) -> bool:
+def json_safe(request_keys: dict[str, Any]) -> dict[str, Any]:
+    """Request keys as JSON can hold them (tuples become lists, anything else its text)."""
+    return json.loads(json.dumps(request_keys, default=str))
+
+
+def _bump(site: dict[str, str], fingerprint: str, keys: dict[str, Any], now: Any) -> bool:
     return bool(
-        ShadowMismatch.objects.filter(
-            route=route, controller=controller, fingerprint=fingerprint
-        ).update(count=F("count") + 1, last_seen=now, last_request_keys=request_keys)
+        ShadowMismatch.objects.filter(**site, fingerprint=fingerprint).update(
+            count=F("count") + 1, last_seen=now, last_request_keys=keys
+        )
     )
 
 
 def _insert_or_bump(
-    route: str, controller: str, fingerprint: str, text: str, request_keys: dict, now: Any
+    site: dict[str, str], fingerprint: str, text: str, keys: dict[str, Any], now: Any
 ) -> None:
     try:
         with transaction.atomic():
             ShadowMismatch.objects.create(
-                route=route,
-                controller=controller,
+                **site,
                 fingerprint=fingerprint,
                 diff=text,
-                request_keys=request_keys,
-                last_request_keys=request_keys,
+                request_keys=keys,
+                last_request_keys=keys,
                 first_seen=now,
                 last_seen=now,
             )
     except IntegrityError:  # another worker stored it first
-        _bump(route, controller, fingerprint, request_keys, now)
+        _bump(site, fingerprint, keys, now)
 
 
 def explain(mismatch_id: int, note: str) -> ShadowMismatch:

@@ -63,7 +63,7 @@ class ShadowPool:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, route: str, controller: str, task: Task, sample_rate: float = 1.0) -> bool:
+    def submit(self, use_case: str, controller: str, task: Task, sample_rate: float = 1.0) -> bool:
         """Queue ``task`` unless sampled out or the queue is full; never blocks."""
         if sample_rate < 1.0 and random.random() >= sample_rate:
             self._count("sampled_out")
@@ -72,8 +72,8 @@ class ShadowPool:
             self._queue.put_nowait(task)
         except queue.Full:
             self._count("dropped")
-            metrics.dropped(route, controller)
-            self.evidence.dropped(route, controller)
+            metrics.dropped(use_case, controller)
+            self.evidence.dropped(use_case, controller)
             return False
         self._count("submitted")
         metrics.QUEUE_DEPTH.set(self._queue.qsize())
@@ -152,5 +152,9 @@ def reset_pool() -> None:
         pool.shutdown()
 
 
-def sample_rate(route: str) -> float:
-    return conf.get("SHADOW_SAMPLE_RATES").get(route, conf.get("SHADOW_SAMPLE_RATE"))
+def sample_rate(use_case: str, controller: str) -> float:
+    """The share of shadowed calls of a route that call the remote side."""
+    rates = conf.get("SHADOW_SAMPLE_RATES")
+    return rates.get(
+        f"{use_case}:{controller}", rates.get(use_case, conf.get("SHADOW_SAMPLE_RATE"))
+    )

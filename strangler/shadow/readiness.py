@@ -24,10 +24,10 @@ from strangler.shadow import latency
 class RouteInfo:
     """What routing knows of a route; the evidence tables know the rest."""
 
-    route: str
+    use_case: str
     controller: str
     mode: str = "unknown"
-    rollout: int | None = None
+    rollout: str = ""
     writes: bool = False
 
 
@@ -42,10 +42,10 @@ class Side:
 
 @dataclass(frozen=True)
 class Readiness:
-    route: str
+    use_case: str
     controller: str
     mode: str
-    rollout: int | None
+    rollout: str
     writes: bool
     local: Side
     remote: Side
@@ -57,6 +57,10 @@ class Readiness:
     reasons: list[str] = field(default_factory=list)
 
     @property
+    def route(self) -> str:
+        return f"{self.use_case}:{self.controller}"
+
+    @property
     def ready(self) -> bool:
         return not self.reasons
 
@@ -65,7 +69,7 @@ class Readiness:
         return "ready" if self.ready else f"not ready ({'; '.join(self.reasons)})"
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "ready": self.ready, "verdict": self.verdict}
+        return {**asdict(self), "route": self.route, "ready": self.ready, "verdict": self.verdict}
 
 
 class NotReady(Exception):
@@ -77,8 +81,21 @@ def thresholds() -> dict[str, float]:
 
 
 def known_routes() -> list[RouteInfo]:
-    """Every route routing knows of, with its mode and rollout (none until routing is wired)."""
-    return []
+    """Every declared route with the mode and rollout routing stored for it."""
+    from strangler.routing import actions  # routing imports the use cases, which import us
+    from strangler.usecases import registry
+
+    killed = actions.kill_switch_active()
+    return [
+        RouteInfo(
+            use_case=state.key.use_case,
+            controller=state.key.controller,
+            mode=f"local (killed; set {state.mode})" if killed else state.mode,
+            rollout=state.rollout,
+            writes=getattr(registry.get(state.key.use_case), "writes", False),
+        )
+        for state in actions.route_states()
+    ]
 
 
 def report(routes: Iterable[RouteInfo] = (), window: timedelta | None = None) -> list[Readiness]:
@@ -86,39 +103,48 @@ def report(routes: Iterable[RouteInfo] = (), window: timedelta | None = None) ->
     limits = thresholds()
     window = window or timedelta(hours=limits["window_hours"])
     since = timezone.now() - window
-    known = {(r.route, r.controller): r for r in routes}
+    known = {(r.use_case, r.controller): r for r in routes}
     minutes = RouteMinute.objects.filter(minute__gte=since)
-    for route, controller in minutes.values_list("route", "controller").distinct():
-        known.setdefault((route, controller), RouteInfo(route, controller))
+    for use_case, controller in minutes.values_list("use_case", "controller").distinct():
+        known.setdefault((use_case, controller), RouteInfo(use_case, controller))
     return [_assess(info, minutes, since, limits) for _, info in sorted(known.items())]
 
 
-def check(route: str, controller: str, **route_info) -> Readiness:
-    """The readiness of one route; raises ``NotReady`` with the reasons if it is not ready."""
-    (result,) = [
+def check(route: str, window: timedelta | None = None) -> Readiness:
+    """The readiness of one route (``use_case:controller``), for a runbook gate.
+
+    Raises ``NotReady`` with the reasons if it is not ready, ``LookupError`` if no such route.
+    """
+    use_case, _, controller = route.partition(":")
+    found = [
         r
-        for r in report([RouteInfo(route, controller, **route_info)])
-        if (r.route, r.controller) == (route, controller)
+        for r in report(known_routes(), window)
+        if (r.use_case, r.controller) == (use_case, controller)
     ]
-    if not result.ready:
-        raise NotReady(f"{route} {controller}: {result.verdict}")
-    return result
+    if not found:
+        raise LookupError(f"no route {route!r} is declared or has evidence")
+    if not found[0].ready:
+        raise NotReady(f"{route}: {found[0].verdict}")
+    return found[0]
 
 
 def _assess(info: RouteInfo, minutes, since, limits: dict[str, float]) -> Readiness:
-    rows = list(minutes.filter(route=info.route, controller=info.controller))
+    rows = list(minutes.filter(use_case=info.use_case, controller=info.controller))
     local = _side(rows, "local")
     remote = _side(rows, "remote")
     compared = sum(r.compared for r in rows)
     mismatched = sum(r.mismatches for r in rows)
     unexplained = (
         ShadowMismatch.objects.filter(
-            route=info.route, controller=info.controller, explained=False, last_seen__gte=since
+            use_case=info.use_case,
+            controller=info.controller,
+            explained=False,
+            last_seen__gte=since,
         ).aggregate(n=Sum("count"))["n"]
         or 0
     )
     result = Readiness(
-        route=info.route,
+        use_case=info.use_case,
         controller=info.controller,
         mode=info.mode,
         rollout=info.rollout,

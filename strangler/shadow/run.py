@@ -7,40 +7,77 @@ is even called; the remote call, the comparison and the bookkeeping run in the p
 Writes are never shadowed. Calling the remote side of a write would perform the write a
 second time (on the shared database, or on the service's own copy that the DB split then
 finds different). The equivalence of writes is proven by the DB split's verification and
-a small remote rollout instead; ``submit`` refuses a write outright so that no
-configuration mistake can get one through.
+a small remote rollout instead. Routing refuses shadow mode for a write use case and serves
+a write locally whatever its mode says; ``submit`` refuses a write too, so that no
+configuration or code path can get one through.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from strangler import metrics
+from django.utils.module_loading import import_string
+
+from strangler import conf, metrics
 from strangler.shadow import mismatches
-from strangler.shadow.compare import EXACT, Outcome, Rules, compare
+from strangler.shadow.compare import Outcome, Rules, compare
 from strangler.shadow.pool import ShadowPool, get_pool, sample_rate
+from strangler.shadow.rules import rules_for
 
 
 class WriteNotShadowed(Exception):
     """A write use case was given to the shadow path, which would execute it twice."""
 
-    def __init__(self, route: str) -> None:
+    def __init__(self, use_case: str) -> None:
         super().__init__(
-            f"{route} writes; writes are never shadowed (the remote side would write a second "
-            "time). Prove it with the DB split's verification and a small remote rollout."
+            f"{use_case} writes; writes are never shadowed (the remote side would write a "
+            "second time). Prove it with the DB split's verification and a small remote rollout."
         )
 
 
-def check_shadowable(route: str, writes: bool) -> None:
-    """Raise ``WriteNotShadowed`` for a write: call it before putting a route in shadow."""
+@dataclass(frozen=True)
+class ShadowCall:
+    """One shadowed operation, as routing hands it over."""
+
+    route: str  # "use_case:controller"
+    operation: str
+    local: Outcome
+    call_remote: Callable[[], Any]
+    request_keys: Mapping[str, Any] | None = None
+
+
+def run(call: ShadowCall) -> Any:
+    """Give the call to ``STRANGLER_SHADOW_RUNNER``; return (or raise) the local outcome."""
+    import_string(conf.get("SHADOW_RUNNER"))(call)
+    return call.local.unwrap()
+
+
+def run_in_pool(call: ShadowCall, pool: ShadowPool | None = None) -> None:
+    """The default runner: queue the remote call and its comparison; never blocks."""
+    use_case, _, controller = call.route.partition(":")
+    submit(
+        use_case,
+        controller,
+        call.operation,
+        call.local,
+        call.call_remote,
+        rules=rules_for(use_case),
+        request_keys=call.request_keys,
+        writes=_writes(use_case),
+        pool=pool,
+    )
+
+
+def check_shadowable(use_case: str, writes: bool) -> None:
+    """Raise ``WriteNotShadowed`` for a write."""
     if writes:
-        raise WriteNotShadowed(route)
+        raise WriteNotShadowed(use_case)
 
 
 def record_call(
-    route: str,
+    use_case: str,
     controller: str,
     side: str,
     seconds: float,
@@ -49,55 +86,24 @@ def record_call(
 ) -> None:
     """Count one call of one side in metrics and in the evidence behind readiness.
 
-    Routing calls this for every call it makes outside the shadow path too (local,
-    remote, remote-fallback), so that readiness sees the remote side's real traffic.
+    Routing should call this for the calls it makes outside the shadow path too (remote,
+    remote-fallback), so that readiness also sees the remote side's real traffic.
     """
-    metrics.call(route, controller, side, seconds, error)
+    metrics.call(use_case, controller, side, seconds, error)
     (pool or get_pool()).evidence.call(
-        route, controller, side, seconds, metrics.outcome(error) == "error"
+        use_case, controller, side, seconds, metrics.outcome(error) == "error"
     )
-
-
-def run_shadowed(
-    route: str,
-    controller: str,
-    local_call: Callable[[], Any],
-    remote_call: Callable[[], Any],
-    *,
-    rules: Rules = EXACT,
-    request_keys: dict[str, Any] | None = None,
-    writes: bool = False,
-    pool: ShadowPool | None = None,
-) -> Any:
-    """Run ``local_call`` for the user, shadow ``remote_call``; return or raise the local side."""
-    check_shadowable(route, writes)
-    started = time.perf_counter()
-    local = Outcome.of(local_call)
-    seconds = time.perf_counter() - started
-    submit(
-        route,
-        controller,
-        local,
-        seconds,
-        remote_call,
-        rules=rules,
-        request_keys=request_keys,
-        pool=pool,
-    )
-    if local.error is not None:
-        raise local.error
-    return local.value
 
 
 def submit(
-    route: str,
+    use_case: str,
     controller: str,
+    operation: str,
     local: Outcome,
-    local_seconds: float,
     remote_call: Callable[[], Any],
     *,
-    rules: Rules = EXACT,
-    request_keys: dict[str, Any] | None = None,
+    rules: Rules,
+    request_keys: Mapping[str, Any] | None = None,
     writes: bool = False,
     pool: ShadowPool | None = None,
 ) -> bool:
@@ -105,21 +111,27 @@ def submit(
 
     Returns whether the shadow call was queued (False: sampled out or pool full).
     """
-    check_shadowable(route, writes)
+    check_shadowable(use_case, writes)
     pool = pool or get_pool()
-    record_call(route, controller, "local", local_seconds, local.error, pool)
-    keys = dict(request_keys or {})
+    record_call(use_case, controller, "local", local.seconds or 0.0, local.error, pool)
+    keys = {"operation": operation, **(request_keys or {})}
 
     def shadow() -> None:
-        started = time.perf_counter()
         remote = Outcome.of(remote_call)
-        record_call(route, controller, "remote", time.perf_counter() - started, remote.error, pool)
+        record_call(use_case, controller, "remote", remote.seconds or 0.0, remote.error, pool)
         if metrics.outcome(remote.error) == "error":
-            return  # no answer to compare: counted as a remote error, not a mismatch
+            return  # no answer to compare: counted as a remote error, not as a mismatch
         diff = compare(local, remote, rules)
-        metrics.compared(route, controller, diff.equal)
-        pool.evidence.comparison(route, controller, diff.equal)
+        metrics.compared(use_case, controller, diff.equal)
+        pool.evidence.comparison(use_case, controller, diff.equal)
         if not diff.equal:
-            mismatches.record(route, controller, diff, keys)
+            mismatches.record(use_case, controller, operation, diff, keys)
 
-    return pool.submit(route, controller, shadow, sample_rate(route))
+    return pool.submit(use_case, controller, shadow, sample_rate(use_case, controller))
+
+
+def _writes(use_case: str) -> bool:
+    from strangler.usecases import registry  # usecases imports this package
+
+    found = registry.get(use_case)
+    return bool(getattr(found, "writes", False))

@@ -23,7 +23,7 @@ def test_two_workers_add_to_the_same_minute():
     second.comparison("r", "c", equal=False)
     first.flush()
     second.flush()
-    (row,) = RouteMinute.objects.filter(route="r")
+    (row,) = RouteMinute.objects.filter(use_case="r")
     assert (row.remote_calls, row.remote_errors, row.compared, row.mismatches) == (4, 1, 1, 1)
     assert latency.total(row.remote_latency) == 4
     assert latency.percentile(row.remote_latency, 0.5) == pytest.approx(0.002, rel=0.25)
@@ -41,7 +41,9 @@ def name_diff(local: str, remote: str):
 
 def test_a_thousand_copies_of_one_difference_are_one_row_with_a_count():
     for i in range(1000):
-        mismatches.record("channels.read", "channel-detail", name_diff(f"a{i}", f"b{i}"), {"i": i})
+        mismatches.record(
+            "channels.read", "channel-detail", "get_channel", name_diff(f"a{i}", f"b{i}"), {"i": i}
+        )
     (row,) = ShadowMismatch.objects.all()
     assert row.count == 1000
     assert row.request_keys == {"i": 0} and row.last_request_keys == {"i": 999}
@@ -52,29 +54,29 @@ def test_a_thousand_copies_of_one_difference_are_one_row_with_a_count():
 def test_beyond_the_cap_new_kinds_of_difference_only_bump_an_overflow_row():
     for field in ("a", "b", "c", "d"):
         diff = compare(Outcome(value={field: 1}), Outcome(value={field: 2}))
-        mismatches.record("r", "c", diff, {})
-    rows = {row.fingerprint: row for row in ShadowMismatch.objects.filter(route="r")}
+        mismatches.record("r", "c", "op", diff, {})
+    rows = {row.fingerprint: row for row in ShadowMismatch.objects.filter(use_case="r")}
     assert len(rows) == 3
     assert rows[mismatches.OVERFLOW].count == 2
     assert rows[mismatches.OVERFLOW].diff.startswith("more kinds of difference than the cap of 2")
 
 
 def test_retention_deletes_old_differences_and_old_minutes():
-    mismatches.record("r", "c", name_diff("a", "b"), {})
+    mismatches.record("r", "c", "op", name_diff("a", "b"), {})
     buffer = evidence.Buffer()
     buffer.call("r", "c", "local", 0.001, failed=False)
     buffer.flush()
     long_ago = timezone.now() - timedelta(days=30)
     ShadowMismatch.objects.update(last_seen=long_ago)
     RouteMinute.objects.update(minute=long_ago)
-    mismatches.record("fresh", "c", name_diff("a", "b"), {})
+    mismatches.record("fresh", "c", "op", name_diff("a", "b"), {})
     assert mismatches.delete_older_than(14) == 1
     assert evidence.delete_older_than(14) == 1
-    assert list(ShadowMismatch.objects.values_list("route", flat=True)) == ["fresh"]
+    assert list(ShadowMismatch.objects.values_list("use_case", flat=True)) == ["fresh"]
 
 
 def test_explaining_needs_a_note():
-    mismatches.record("r", "c", name_diff("a", "b"), {})
+    mismatches.record("r", "c", "op", name_diff("a", "b"), {})
     row = ShadowMismatch.objects.get()
     with pytest.raises(ValueError, match="needs a note"):
         mismatches.explain(row.pk, "  ")

@@ -30,12 +30,14 @@ def test_the_monolith_serves_its_metrics(client):
     response = client.get("/metrics")
     assert response.status_code == 200
     found = samples(response.content.decode())
-    route = {("route", "channels.read"), ("controller", "channel-detail")}
+    use_case = {("use_case", "channels.read"), ("controller", "channel-detail")}
     assert (
-        found[("strangler_calls_total", frozenset(route | {("side", "remote"), ("outcome", "ok")}))]
+        found[
+            ("strangler_calls_total", frozenset(use_case | {("side", "remote"), ("outcome", "ok")}))
+        ]
         >= 1
     )
-    assert found[("strangler_shadow_dropped_total", frozenset(route))] >= 1
+    assert found[("strangler_shadow_dropped_total", frozenset(use_case))] >= 1
     assert found[("strangler_breaker_state", frozenset({("target", "sales")}))] == 2
     assert any(name == "strangler_call_seconds_bucket" for name, _ in found)
 

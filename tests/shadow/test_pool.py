@@ -13,9 +13,9 @@ from strangler.models import RouteMinute
 from strangler.shadow.pool import ShadowPool
 
 
-def dropped_metric(route: str) -> float:
+def dropped_metric(use_case: str) -> float:
     value = REGISTRY.get_sample_value(
-        "strangler_shadow_dropped_total", {"route": route, "controller": "c"}
+        "strangler_shadow_dropped_total", {"use_case": use_case, "controller": "c"}
     )
     return value or 0.0
 
@@ -43,7 +43,7 @@ def test_a_burst_beyond_the_bound_is_dropped_and_counted_without_blocking():
     assert len(ran) == sum(accepted)
     assert pool.stats.dropped == 200 - sum(accepted)
     assert dropped_metric("burst") - before == pool.stats.dropped
-    assert RouteMinute.objects.get(route="burst").dropped == pool.stats.dropped
+    assert RouteMinute.objects.get(use_case="burst").dropped == pool.stats.dropped
     assert elapsed < 0.2, f"200 submits took {elapsed:.3f}s: the request path must not wait"
 
 

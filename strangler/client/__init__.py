@@ -1,0 +1,44 @@
+"""A resilient gRPC client for calling carved services from the monolith.
+
+- ``ServiceClient(name).call("pkg.Service/Method", request)``: one shared channel per target,
+  a deadline on every call, retries with backoff and jitter where safe, a circuit breaker per
+  target, ``authorization`` and ``x-request-id`` metadata, errors mapped to ``strangler.errors``.
+- ``calls(...)``: declare the RPCs a remote implementation uses (read by the version gate).
+- ``breaker_states()``: the state of each breaker, for status commands and metrics.
+- ``reset()``: forget channels and breakers (done automatically when a ``STRANGLER_*``
+  setting changes in tests).
+"""
+
+from __future__ import annotations
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from strangler.client import breakers, channels
+from strangler.client.breakers import BreakerState
+from strangler.client.calls import ServiceClient
+from strangler.client.declare import calls, declarations, rpcs_of
+
+__all__ = [
+    "BreakerState",
+    "ServiceClient",
+    "breaker_states",
+    "calls",
+    "declarations",
+    "reset",
+    "rpcs_of",
+]
+
+breaker_states = breakers.states
+
+
+def reset() -> None:
+    """Close channels and drop breakers; they are rebuilt from settings on the next call."""
+    channels.close_all()
+    breakers.forget_all()
+
+
+@receiver(setting_changed)
+def _settings_changed(setting: str, **_: object) -> None:
+    if setting.startswith("STRANGLER_"):
+        breakers.forget_all()

@@ -1,0 +1,112 @@
+"""Call a carved service: deadline, retries, circuit breaker, auth and request id, mapped errors.
+
+``ServiceClient("sales").call("sales.v1.ChannelService/GetChannel", request)`` returns the
+response message or raises a ``strangler.errors`` error; no ``grpc.RpcError`` escapes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import grpc
+import pybreaker
+import tenacity
+from django.core.exceptions import ImproperlyConfigured
+from google.protobuf.message import Message
+
+from strangler import conf, methods, request_id
+from strangler.client import breakers, channels, policy
+from strangler.client.errors import from_rpc_error, unavailable
+
+log = logging.getLogger("strangler.client")
+
+# An attempt needs at least this much of the deadline left to be worth starting.
+MIN_ATTEMPT_SECONDS = 0.01
+
+
+class ServiceClient:
+    """Calls to one named service, whose address is ``STRANGLER_SERVICE_TARGETS[name]``."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    @property
+    def target(self) -> str:
+        targets: dict[str, str] = conf.get("SERVICE_TARGETS")
+        try:
+            return targets[self.service]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"STRANGLER_SERVICE_TARGETS has no address for the {self.service!r} service"
+            ) from None
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        """Auth and request id, sent with every call."""
+        pairs = [(request_id.METADATA_KEY, request_id.current() or request_id.new())]
+        token = conf.get("SERVICE_TOKENS").get(self.service)
+        if token:
+            pairs.append(("authorization", f"Bearer {token}"))
+        return tuple(pairs)
+
+    def call(self, method: str, request: Message, *, deadline: float | None = None) -> Message:
+        """Send ``request`` to ``method`` ("pkg.Service/Method") and return the response.
+
+        ``deadline`` (seconds, default per method from settings) bounds the whole call,
+        retries and their waits included.
+        """
+        target = self.target
+        budget = policy.deadline_for(method) if deadline is None else deadline
+        ends_at = time.monotonic() + budget
+        rule = policy.retry_rule(method, bool(methods.idempotency_key(request)))
+        send = channels.unary(target, method)
+        breaker = breakers.breaker_for(target)
+        metadata = self.metadata()
+
+        def attempt() -> Message:
+            timeout = ends_at - time.monotonic()
+            return breaker.call(send, request, timeout=timeout, metadata=metadata)
+
+        try:
+            return _retrying(rule, ends_at)(attempt)
+        except pybreaker.CircuitBreakerError:
+            retry_after = breaker.retry_after()
+            raise unavailable(
+                f"{self.service} service at {target} is failing; calls are suspended by its "
+                f"circuit breaker for {retry_after}s: {method}",
+                retry_after,
+            ) from None
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc, service=self.service, method=method) from None
+
+
+def _retrying(rule: policy.RetryRule, ends_at: float) -> tenacity.Retrying:
+    def time_left(_state: tenacity.RetryCallState) -> bool:
+        return ends_at - time.monotonic() > MIN_ATTEMPT_SECONDS
+
+    # "Full jitter": a random wait up to an exponentially growing cap, so that clients that
+    # failed together do not retry together.
+    backoff = tenacity.wait_random_exponential(
+        multiplier=rule.initial_backoff, max=rule.max_backoff
+    )
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        # Never sleep past the deadline: the last attempt gets what is left.
+        return max(0.0, min(backoff(state), ends_at - time.monotonic() - MIN_ATTEMPT_SECONDS))
+
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(rule.attempts)
+        | tenacity.stop_any(lambda state: not time_left(state)),
+        wait=wait,
+        retry=tenacity.retry_if_exception(
+            lambda exc: isinstance(exc, grpc.RpcError) and exc.code() in rule.codes
+        ),
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    code = exc.code().name if isinstance(exc, grpc.RpcError) else exc
+    log.info("retrying after %s (attempt %d)", code, state.attempt_number)
