@@ -7,7 +7,11 @@ Outcomes: ``ok`` (an answer), ``rejected`` (a domain error such as NotFound: an 
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from collections.abc import Iterator
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from strangler.errors import ServiceUnavailable, UseCaseError
 
@@ -56,11 +60,6 @@ DROPPED = Counter(
     ["use_case", "controller"],
 )
 QUEUE_DEPTH = Gauge("strangler_shadow_queue_depth", "Shadow calls waiting in the pool.")
-BREAKER = Gauge(
-    "strangler_breaker_state",
-    "Circuit breaker of a service target: 0 closed, 1 half-open, 2 open.",
-    ["target"],
-)
 FALLBACKS = Counter(
     "strangler_fallbacks",
     "Calls served by the local side because the remote side failed (remote-fallback mode).",
@@ -93,10 +92,28 @@ def dropped(use_case: str, controller: str) -> None:
     DROPPED.labels(use_case, controller).inc()
 
 
-def breaker_state(target: str, state: str) -> None:
-    """``state``: closed, half-open or open (pybreaker's names, lower case)."""
-    BREAKER.labels(target).set(BREAKER_STATES[state.lower().replace("_", "-")])
-
-
 def fallback(use_case: str, controller: str, reason: str) -> None:
     FALLBACKS.labels(use_case, controller, reason).inc()
+
+
+class BreakerCollector(Collector):
+    """The client's circuit breakers, read when scraped: 0 closed, 1 half-open, 2 open.
+
+    Reading at scrape time means the client need not report every transition, and a
+    breaker's state can never be stale in the metrics.
+    """
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from strangler.client import breakers  # the client is optional for this module
+
+        family = GaugeMetricFamily(
+            "strangler_breaker_state",
+            "Circuit breaker of a service target: 0 closed, 1 half-open, 2 open.",
+            labels=["target"],
+        )
+        for state in breakers.states():
+            family.add_metric([state.target], BREAKER_STATES.get(state.state, -1))
+        yield family
+
+
+REGISTRY.register(BreakerCollector())

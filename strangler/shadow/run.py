@@ -14,6 +14,7 @@ configuration or code path can get one through.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from strangler.shadow import mismatches
 from strangler.shadow.compare import Outcome, Rules, compare
 from strangler.shadow.pool import ShadowPool, get_pool, sample_rate
 from strangler.shadow.rules import rules_for
+
+log = logging.getLogger("strangler.shadow")
 
 
 class WriteNotShadowed(Exception):
@@ -55,8 +58,15 @@ def run(call: ShadowCall) -> Any:
 
 
 def run_in_pool(call: ShadowCall, pool: ShadowPool | None = None) -> None:
-    """The default runner: queue the remote call and its comparison; never blocks."""
+    """The default runner: queue the remote call and its comparison; never blocks.
+
+    A write that reaches it anyway is not shadowed: its local side has already written, so
+    the user keeps that answer and the remote side is never called.
+    """
     use_case, _, controller = call.route.partition(":")
+    if _writes(use_case):
+        log.error("%s reached the shadow path; its remote side was not called", call.route)
+        return
     submit(
         use_case,
         controller,
@@ -65,7 +75,6 @@ def run_in_pool(call: ShadowCall, pool: ShadowPool | None = None) -> None:
         call.call_remote,
         rules=rules_for(use_case),
         request_keys=call.request_keys,
-        writes=_writes(use_case),
         pool=pool,
     )
 

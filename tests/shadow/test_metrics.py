@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sales_api.v1 import channels_pb2, channels_pb2_grpc
 from strangler import metrics
+from strangler.client import breakers
 from tests.service_process import REPO, service_env, start_service
 
 
@@ -26,8 +27,11 @@ def samples(text: str) -> dict[tuple[str, frozenset], float]:
 def test_the_monolith_serves_its_metrics(client):
     metrics.call("channels.read", "channel-detail", "remote", 0.003, None)
     metrics.dropped("channels.read", "channel-detail")
-    metrics.breaker_state("sales", "open")
-    response = client.get("/metrics")
+    breakers.breaker_for("127.0.0.1:9").open()
+    try:
+        response = client.get("/metrics")
+    finally:
+        breakers.forget_all()
     assert response.status_code == 200
     found = samples(response.content.decode())
     use_case = {("use_case", "channels.read"), ("controller", "channel-detail")}
@@ -38,7 +42,7 @@ def test_the_monolith_serves_its_metrics(client):
         >= 1
     )
     assert found[("strangler_shadow_dropped_total", frozenset(use_case))] >= 1
-    assert found[("strangler_breaker_state", frozenset({("target", "sales")}))] == 2
+    assert found[("strangler_breaker_state", frozenset({("target", "127.0.0.1:9")}))] == 2
     assert any(name == "strangler_call_seconds_bucket" for name, _ in found)
 
 
