@@ -48,37 +48,31 @@ def run(options: dict, out: TextIO) -> int:
 
 
 def _table(results: list[readiness.Readiness], out: TextIO) -> None:
-    table = Table(title="strangler routes", show_lines=False)
-    for column in (
-        "route",
-        "mode",
-        "rollout",
-        "local calls / err",
-        "remote calls / err",
-        "compared",
-        "mismatch (unexplained)",
-        "p50 ms local / remote",
-        "p99 ms local / remote",
-        "verdict",
-    ):
-        table.add_column(column, overflow="fold")
+    """One line per route; pairs of figures read local / remote."""
+    console = Console(file=out, width=200, force_terminal=False, color_system=None)
+    if not results:
+        console.print("no routes and no evidence yet")
+        return
+    table = Table(title="strangler status (figures: local / remote)", title_justify="left")
+    table.add_column("route", no_wrap=True)
+    table.add_column("mode", no_wrap=True)
+    table.add_column("rollout")
+    for column in ("calls", "errors", "compared", "mismatches (unexplained)", "p50 ms", "p99 ms"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("verdict", overflow="fold")
     for r in results:
         table.add_row(
             r.route,
             r.mode,
             r.rollout,
-            f"{r.local.calls} / {_rate(r.local.error_rate)}",
-            f"{r.remote.calls} / {_rate(r.remote.error_rate)}",
+            f"{r.local.calls} / {r.remote.calls}",
+            f"{_rate(r.local.error_rate)} / {_rate(r.remote.error_rate)}",
             str(r.compared),
             f"{r.mismatches} ({r.unexplained})",
             f"{_num(r.local.p50_ms)} / {_num(r.remote.p50_ms)}",
             f"{_num(r.local.p99_ms)} / {_num(r.remote.p99_ms)}",
             r.verdict,
         )
-    console = Console(file=out, width=200, force_terminal=False, color_system=None)
-    if not results:
-        console.print("no routes and no evidence yet")
-        return
     console.print(table)
 
 
