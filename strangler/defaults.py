@@ -61,6 +61,9 @@ SHADOW_SAMPLE_RATES: dict[str, float] = {}
 # Comparison rules per use case name (see strangler.shadow.rules).
 SHADOW_RULES: dict[str, dict] = {}
 SHADOW_FLUSH_SECONDS: float = 5.0
+# Longest a shadow task waits for a moment when this process serves no request, so that it
+# does not compete with requests for the GIL (0: run at once).
+SHADOW_DEFER_SECONDS: float = 0.2
 SHADOW_MAX_MISMATCHES_PER_ROUTE: int = 100
 SHADOW_RETENTION_DAYS: float = 14.0
 

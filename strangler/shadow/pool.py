@@ -2,9 +2,11 @@
 
 The request path only enqueues: it never waits for the remote side. When the queue is full
 the shadow call is dropped and counted, because a queue without bound would turn a slow
-service into memory growth and stale comparisons. Worker threads close their Django DB
-connections after each task, since a thread that outlives a request keeps its connection
-open otherwise.
+service into memory growth and stale comparisons. A worker that took a task waits for a
+moment without requests in flight (``strangler.shadow.foreground``, at most ``defer_seconds``)
+so that shadow work runs between requests rather than against them. Worker threads close
+their Django DB connections after each task, since a thread that outlives a request keeps its
+connection open otherwise.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from dataclasses import dataclass
 from django.db import connections
 
 from strangler import conf, metrics
+from strangler.shadow import foreground as requests_in_flight
 from strangler.shadow.evidence import Buffer
+from strangler.shadow.foreground import Foreground
 
 log = logging.getLogger("strangler.shadow")
 
@@ -36,7 +40,10 @@ class PoolStats:
 
 
 class ShadowPool:
-    """``workers`` threads taking tasks from a queue of at most ``queue_size``."""
+    """``workers`` threads taking tasks from a queue of at most ``queue_size``.
+
+    At most ``queue_size + workers`` tasks are held at once (queued, or taken and waiting).
+    """
 
     def __init__(
         self,
@@ -44,6 +51,8 @@ class ShadowPool:
         queue_size: int,
         evidence: Buffer | None = None,
         flush_seconds: float = 5.0,
+        defer_seconds: float = 0.0,
+        foreground: Foreground | None = None,
     ) -> None:
         if workers < 1 or queue_size < 1:
             raise ValueError("a shadow pool needs at least one worker and one queue slot")
@@ -53,6 +62,8 @@ class ShadowPool:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._flush_seconds = flush_seconds
+        self._defer_seconds = defer_seconds
+        self._foreground = foreground or requests_in_flight.foreground
         self._threads = [
             threading.Thread(target=self._work, name=f"shadow-{i}", daemon=True)
             for i in range(workers)
@@ -106,6 +117,8 @@ class ShadowPool:
             try:
                 if task is None:
                     return
+                if self._defer_seconds:
+                    self._foreground.wait_idle(self._defer_seconds)
                 task()
                 self._count("done")
             except Exception:
@@ -135,10 +148,12 @@ def get_pool() -> ShadowPool:
     global _pool
     with _pool_lock:
         if _pool is None:
+            requests_in_flight.connect()
             _pool = ShadowPool(
                 conf.get("SHADOW_WORKERS"),
                 conf.get("SHADOW_QUEUE_SIZE"),
                 flush_seconds=conf.get("SHADOW_FLUSH_SECONDS"),
+                defer_seconds=conf.get("SHADOW_DEFER_SECONDS"),
             )
         return _pool
 

@@ -10,6 +10,7 @@ from django.db import connection
 from prometheus_client import REGISTRY
 
 from strangler.models import RouteMinute
+from strangler.shadow.foreground import Foreground
 from strangler.shadow.pool import ShadowPool
 
 
@@ -89,3 +90,27 @@ def test_a_failing_task_is_counted_and_the_worker_goes_on(pool):
 def test_a_pool_needs_room():
     with pytest.raises(ValueError, match="at least one worker"):
         ShadowPool(workers=1, queue_size=0)
+
+
+def test_a_task_waits_for_a_moment_without_requests_but_not_forever():
+    foreground = Foreground()
+    pool = ShadowPool(
+        workers=1, queue_size=5, flush_seconds=3600, defer_seconds=5, foreground=foreground
+    )
+    ran = threading.Event()
+    foreground.started()  # a request is in flight
+    pool.submit("defer", "c", ran.set)
+    assert not ran.wait(0.2), "shadow work ran while a request was in flight"
+    foreground.finished()
+    assert ran.wait(2)
+
+    impatient = ShadowPool(
+        workers=1, queue_size=5, flush_seconds=3600, defer_seconds=0.05, foreground=foreground
+    )
+    foreground.started()  # a request that never ends (a busy threaded server)
+    done = threading.Event()
+    impatient.submit("defer", "c", done.set)
+    assert done.wait(2), "a task must not wait beyond defer_seconds"
+    foreground.finished()
+    pool.shutdown()
+    impatient.shutdown()
