@@ -18,15 +18,16 @@ from monolith.sales.use_cases import (
 )
 from strangler.routing.stages import Stage, routes_of
 
-SALE_READS = (sales_status_read, channels_read)  # a sale is shown with its status and channel
-
 
 def _sale_routes(kind: str) -> tuple:
-    """Routes of one kind's controllers: which use cases each one calls."""
+    """Routes of one kind's controllers: which use cases each one calls.
+
+    A sale is shown with its status and the status's channel, both read by sales_status.read.
+    """
     return (
-        *routes_of(SALE_READS, [f"{kind}-list", f"{kind}-detail"]),
-        *routes_of((sales_status_write, *SALE_READS), [f"{kind}-create", f"{kind}-update"]),
-        *routes_of((sales_status_write,), [f"{kind}-delete"]),
+        *routes_of([sales_status_read], [f"{kind}-list", f"{kind}-detail"]),
+        *routes_of([sales_status_write, sales_status_read], [f"{kind}-create", f"{kind}-update"]),
+        *routes_of([sales_status_write], [f"{kind}-delete"]),
     )
 
 
@@ -60,7 +61,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         6,
         "controllers of other resources",
-        routes_of(SALE_READS, [SALES_BY_STATE_JOB]),
+        routes_of([sales_status_read], [SALES_BY_STATE_JOB]),
         note="the sales-by-state report job, routed by its explicit name",
     ),
     Stage(

@@ -92,6 +92,7 @@ LOGGING = {
 
 # Every (use case, controller) pair that strangler may switch, grouped in rollout stages.
 STRANGLER_ROUTES = "monolith.rollout.ROUTES"
+STRANGLER_STAGES = "monolith.rollout.STAGES"
 
 # The carved sales service: where it listens and the token the monolith presents to it.
 # The defaults match ``python -m carved_service`` run locally for the demo.

@@ -8,6 +8,10 @@ SERVICE_TARGETS: dict[str, str] = {"sales": "127.0.0.1:50051"}
 # Dotted path to the project's list of routes: (use case name, controller name) pairs.
 ROUTES: str | None = None
 
+# Dotted path to the project's rollout stages (strangler.routing.stages.Stage objects), so that
+# `strangler route stage:3 ...` moves a whole stage and `strangler routes` shows each route's.
+STAGES: str | None = None
+
 # Seconds a process keeps its route table before reading flags and modes again. Changes made
 # in the same process apply at once; other processes see them within this time.
 ROUTE_TABLE_TTL: float = 5.0

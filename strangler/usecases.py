@@ -80,9 +80,9 @@ class UseCase:
 
     def required_rpcs(self) -> frozenset[str]:
         """The RPCs the remote implementation calls for this use case's operations."""
-        module = _resolve(self._remote)
-        declared = getattr(module, "RPCS", {})
-        return frozenset(rpc for op in self.operations for rpc in declared.get(op, ()))
+        from strangler.client import rpcs_of  # loads grpc: only when someone asks
+
+        return frozenset(rpc for op in self.operations for rpc in rpcs_of(getattr(self.remote, op)))
 
     def _bind(self, ref: Implementation, side: str) -> SimpleNamespace:
         impl = _resolve(ref)

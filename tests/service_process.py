@@ -106,17 +106,17 @@ def start_service(
         if line.startswith("carved_service listening on "):
             port = int(line.rsplit(":", 1)[1])
             service = ServiceProcess(process, port, output)
-            _drain(process, output)
-            grpc.channel_ready_future(service.channel(token=None)).result(timeout=10)
+            _keep_draining(process, output)
+            grpc.channel_ready_future(service.channel()).result(timeout=10)
             return service
     raise RuntimeError("carved service did not start:\n" + "".join(output))
 
 
-def _drain(process: subprocess.Popen, output: list[str]) -> None:
-    """Keep reading the service's output, so that a full pipe never blocks its logging."""
+def _keep_draining(process: subprocess.Popen, output: list[str]) -> None:
+    """Read the service's log in the background: a full pipe would block the service."""
 
-    def read() -> None:
+    def drain() -> None:
         for line in process.stdout:
             output.append(line)
 
-    threading.Thread(target=read, name="service-output", daemon=True).start()
+    threading.Thread(target=drain, daemon=True, name="service-log").start()

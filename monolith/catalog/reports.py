@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from monolith.catalog.models import SALE_MODELS
-from monolith.sales.use_cases import channels_read, sales_status_read
+from monolith.sales.domain import Channel
+from monolith.sales.use_cases import sales_status_read
 from strangler.routing import for_job
 
 SALES_BY_STATE_JOB = "report-sales-by-state"
@@ -30,18 +31,18 @@ def sales_by_state(batch: int = BATCH) -> list[StateCount]:
     request = for_job(SALES_BY_STATE_JOB)
     statuses = sales_status_read.on(request)
     counts: Counter[tuple[str, str, int | None]] = Counter()
+    channels: dict[int, Channel] = {}
     for kind, model in SALE_MODELS.items():
         ids = model.objects.order_by("id").values_list("id", flat=True)
         page = list(ids[:batch])
         while page:
             keys = [(kind, sale_id) for sale_id in page]
-            found = statuses.get_statuses(keys)
+            found, used = statuses.get_statuses_with_channels(keys)
+            channels.update(used)
             page = list(ids.filter(id__gt=page[-1])[:batch])
             for key in keys:
                 status = found.get(key)
                 counts[(kind, status.state if status else "", status and status.channel_id)] += 1
-    channel_ids = {channel_id for _, _, channel_id in counts if channel_id}
-    channels = channels_read.on(request).get_channels(channel_ids) if channel_ids else {}
     return sorted(
         StateCount(kind, state, channels[cid].code if cid in channels else "", n)
         for (kind, state, cid), n in counts.items()

@@ -3,7 +3,7 @@
 The sale rows are the monolith's own; the status and channel parts go through the sales use
 cases (the part being carved out), which the request routes to the monolith or the service.
 Names of users, which the sales resource knows only by id, are filled in here with one
-query per page; statuses and channels of a page cost one batched call each.
+query per page; the statuses of a page, with their channels, cost one batched call.
 
 When a status write goes to the service, it runs inside the sale row's transaction: if the
 service refuses or fails, the row is rolled back, so a sale never exists without the status
@@ -24,7 +24,7 @@ from django.http import HttpRequest
 
 from monolith.catalog.models import SALE_MODELS, Sale
 from monolith.sales import domain
-from monolith.sales.use_cases import channels_read, sales_status_read, sales_status_write
+from monolith.sales.use_cases import sales_status_read, sales_status_write
 from strangler.errors import InvalidArgument, NotFound
 
 EXTRA_FIELDS = {"car": "mileage_km", "bike": "frame_cm", "toy": "min_age"}
@@ -120,9 +120,9 @@ def delete_sale(request: HttpRequest, kind: str, sale_id: int) -> None:
 
 def _views(request: HttpRequest, kind: str, rows: list[Sale]) -> list[SaleView]:
     keys = [(kind, row.pk) for row in rows]
-    statuses = sales_status_read.on(request).get_statuses(keys) if keys else {}
-    channel_ids = {s.channel_id for s in statuses.values() if s.channel_id}
-    channels = channels_read.on(request).get_channels(channel_ids) if channel_ids else {}
+    statuses, channels = (
+        sales_status_read.on(request).get_statuses_with_channels(keys) if keys else ({}, {})
+    )
     user_ids = {row.seller_id for row in rows}
     user_ids |= {s.updated_by_id for s in statuses.values() if s.updated_by_id}
     usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("id", "username"))

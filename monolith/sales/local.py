@@ -144,6 +144,14 @@ def get_statuses(keys: Iterable[SaleKey]) -> dict[SaleKey, domain.SalesStatus]:
     return found
 
 
+def get_statuses_with_channels(
+    keys: Iterable[SaleKey],
+) -> tuple[dict[SaleKey, domain.SalesStatus], dict[int, domain.Channel]]:
+    """Statuses of many sales and the channels they use: what a page of sales needs."""
+    statuses = get_statuses(keys)
+    return statuses, get_channels(s.channel_id for s in statuses.values() if s.channel_id)
+
+
 def create_status(
     sale_kind: str,
     sale_id: int,

@@ -67,14 +67,24 @@ def _sale_ref(sale_kind: str, sale_id: int) -> sales_status_pb2.SaleRef:
     )
 
 
+def _existing_sale(sale_kind: str, sale_id: int) -> sales_status_pb2.SaleRef:
+    """The reference of a sale that may have a status: the service refuses ids below 1,
+    where local simply finds nothing, so answer as local does."""
+    ref = _sale_ref(sale_kind, sale_id)
+    if sale_id <= 0:
+        raise NotFound(f"{sale_kind} sale {sale_id} has no sales status")
+    return ref
+
+
 def _key() -> str:
     """A fresh idempotency key for one logical write; the client's retries reuse it."""
     return uuid.uuid4().hex
 
 
-def _chunks(items: list, size: int = MAX_BATCH) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: list) -> Iterable[list]:
+    """Slices that each fit in one batch call."""
+    for start in range(0, len(items), MAX_BATCH):
+        yield items[start : start + MAX_BATCH]
 
 
 # Channels
@@ -110,6 +120,8 @@ def list_channels(
     )
     if active is not None:
         request.active = active
+    if limit <= 0:
+        return []
     wanted = offset + limit
     rows: list[channels_pb2.Channel] = []
     while len(rows) < wanted:
@@ -159,10 +171,7 @@ def delete_channel(channel_id: int) -> None:
 
 @calls(f"{STATUSES}/GetSalesStatus")
 def get_status(sale_kind: str, sale_id: int) -> domain.SalesStatus:
-    ref = _sale_ref(sale_kind, sale_id)
-    if sale_id <= 0:  # the service refuses such ids; none can have a status
-        raise NotFound(f"{sale_kind} sale {sale_id} has no sales status")
-    request = sales_status_pb2.GetSalesStatusRequest(sale=ref)
+    request = sales_status_pb2.GetSalesStatusRequest(sale=_existing_sale(sale_kind, sale_id))
     return status_value(client.call(f"{STATUSES}/GetSalesStatus", request))
 
 
@@ -236,7 +245,7 @@ def update_status(
     updated_by_id: int | None = None,
 ) -> domain.SalesStatus:
     request = sales_status_pb2.UpdateSalesStatusRequest(
-        sale=_sale_ref(sale_kind, sale_id),
+        sale=_existing_sale(sale_kind, sale_id),
         updated_by_user_id=updated_by_id or 0,
         idempotency_key=_key(),
     )
@@ -250,6 +259,6 @@ def update_status(
 @calls(f"{STATUSES}/DeleteSalesStatus")
 def delete_status(sale_kind: str, sale_id: int) -> None:
     request = sales_status_pb2.DeleteSalesStatusRequest(
-        sale=_sale_ref(sale_kind, sale_id), idempotency_key=_key()
+        sale=_existing_sale(sale_kind, sale_id), idempotency_key=_key()
     )
     client.call(f"{STATUSES}/DeleteSalesStatus", request)

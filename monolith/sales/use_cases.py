@@ -1,9 +1,11 @@
 """The use cases of the carved sales resources: channels and sales statuses.
 
 Reads and writes are separate use cases because they are rolled out separately (channel
-reads first, then channel writes...), and because writes are never shadowed. The remote
-implementation is imported on first use, so a monolith that routes everything locally
-never loads the gRPC client.
+reads first, then channel writes...), and because writes are never shadowed. A sale's status
+is read with its channel (``get_statuses_with_channels``: one round trip for a page of sales),
+so sale controllers route channels along with statuses; only the channel controllers use the
+channel use cases. The remote implementation is imported on first use, so a monolith that
+routes everything locally never loads the gRPC client.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ channels_write = UseCase(
 )
 sales_status_read = UseCase(
     "sales_status.read",
-    operations=("get_status", "get_statuses"),
+    operations=("get_status", "get_statuses", "get_statuses_with_channels"),
     local=local,
     remote=REMOTE,
 )

@@ -12,7 +12,10 @@ HELP = "Set the mode and rollout of a route, or of every route matching a glob."
 
 
 def add_arguments(parser: ArgumentParser) -> None:
-    parser.add_argument("name", help="route name (use_case:controller) or a glob, e.g. '*:car-*'")
+    parser.add_argument(
+        "name",
+        help="route name (use_case:controller), a glob such as '*:car-*', or a stage: 'stage:3'",
+    )
     parser.add_argument("--mode", required=True, help="local, shadow, remote or remote-fallback")
     parser.add_argument(
         "--percent", help="share of users (0-100, one decimal) that get the mode; others local"

@@ -27,10 +27,11 @@ def run(options: dict[str, Any], out: Any) -> int:
         )
         return 0
     table = Table(title="strangler routes", title_justify="left")
-    for column in ("route", "mode", "rollout", "outside", "last change"):
+    for column in ("stage", "route", "mode", "rollout", "outside", "last change"):
         table.add_column(column)
-    for state in states:
+    for state in sorted(states, key=lambda s: (s.stage or "~", s.key)):
         table.add_row(
+            state.stage,
             state.key.name,
             f"local (killed; set {state.mode})" if killed and state.mode != "local" else state.mode,
             state.rollout,

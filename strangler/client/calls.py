@@ -81,8 +81,8 @@ class ServiceClient:
 
 
 def _retrying(rule: policy.RetryRule, ends_at: float) -> tenacity.Retrying:
-    def time_left(_state: tenacity.RetryCallState) -> bool:
-        return ends_at - time.monotonic() > MIN_ATTEMPT_SECONDS
+    def out_of_time(_state: tenacity.RetryCallState) -> bool:
+        return ends_at - time.monotonic() <= MIN_ATTEMPT_SECONDS
 
     # "Full jitter": a random wait up to an exponentially growing cap, so that clients that
     # failed together do not retry together.
@@ -95,8 +95,7 @@ def _retrying(rule: policy.RetryRule, ends_at: float) -> tenacity.Retrying:
         return max(0.0, min(backoff(state), ends_at - time.monotonic() - MIN_ATTEMPT_SECONDS))
 
     return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(rule.attempts)
-        | tenacity.stop_any(lambda state: not time_left(state)),
+        stop=tenacity.stop_after_attempt(rule.attempts) | out_of_time,
         wait=wait,
         retry=tenacity.retry_if_exception(
             lambda exc: isinstance(exc, grpc.RpcError) and exc.code() in rule.codes

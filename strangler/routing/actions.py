@@ -22,7 +22,13 @@ from strangler.models import Route, RouteChange
 from strangler.routing import table as route_table
 from strangler.routing.decide import Mode
 from strangler.routing.flags import Rollout
-from strangler.routing.names import KILL_SWITCH, RouteKey, declared_routes, matching
+from strangler.routing.names import (
+    KILL_SWITCH,
+    RouteKey,
+    declared_routes,
+    matching,
+    stage_of,
+)
 
 KILL_ROUTE = "*"
 
@@ -44,6 +50,7 @@ class RolloutSpec:
 @dataclass(frozen=True)
 class RouteState:
     key: RouteKey
+    stage: str
     mode: str
     rollout: str
     changed_outside: bool
@@ -55,6 +62,7 @@ class RouteState:
             "route": self.key.name,
             "use_case": self.key.use_case,
             "controller": self.key.controller,
+            "stage": self.stage,
             "flag": self.key.flag,
             "mode": self.mode,
             "rollout": self.rollout,
@@ -80,6 +88,7 @@ def route_states() -> list[RouteState]:
         states.append(
             RouteState(
                 key=key,
+                stage=stage_of(key),
                 mode=row.mode if row else Mode.LOCAL.value,
                 rollout=describe(rollout, names),
                 changed_outside=_changed_outside(row, rollout),

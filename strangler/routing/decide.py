@@ -58,7 +58,11 @@ def _decide(request: HttpRequest, use_case: str, controller: str) -> Mode:
         raise ImproperlyConfigured(
             f"route {use_case}:{controller} is not declared in STRANGLER_ROUTES"
         )
-    if table.killed or entry.mode == Mode.LOCAL or not entry.rollout.includes(request):
+    if (
+        table.killed
+        or entry.mode == Mode.LOCAL
+        or not entry.rollout.includes(request, table.settings)
+    ):
         return Mode.LOCAL
     if entry.mode == Mode.REMOTE_FALLBACK and not entry.shared:
         return Mode.REMOTE  # falling back to data that is no longer shared would serve stale rows

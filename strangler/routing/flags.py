@@ -12,6 +12,7 @@ attributes, users, groups, percent) with two deliberate differences:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -23,6 +24,27 @@ from waffle.models import set_flag
 from waffle.utils import get_setting as waffle_setting
 
 from strangler import conf
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    """The settings a decision reads, read once per route table: a setting costs ~4 us."""
+
+    flag_default: bool = False
+    override: bool = False
+    cookie: str = "dwf_%s"
+    test_cookie: str = "dwft_%s"
+    salt: str = "strangler"
+
+    @classmethod
+    def read(cls) -> RolloutSettings:
+        return cls(
+            flag_default=bool(waffle_setting("FLAG_DEFAULT")),
+            override=bool(waffle_setting("OVERRIDE")),
+            cookie=waffle_setting("COOKIE"),
+            test_cookie=waffle_setting("TEST_COOKIE"),
+            salt=conf.get("BUCKET_SALT"),
+        )
 
 
 @dataclass(frozen=True)
@@ -43,15 +65,20 @@ class Rollout:
     group_ids: frozenset[Any] = frozenset()
     group_member_ids: frozenset[Any] = field(default=frozenset(), compare=False)
 
-    def includes(self, request: HttpRequest) -> bool:
+    @property
+    def permille(self) -> int:
+        """The percentage in tenths, the unit of buckets (waffle stores one decimal)."""
+        return int(self.percent * 10) if self.percent else 0
+
+    def includes(self, request: HttpRequest, settings: RolloutSettings) -> bool:
         if not self.exists:
-            return bool(waffle_setting("FLAG_DEFAULT"))
-        if waffle_setting("OVERRIDE") and self.flag in request.GET:
+            return settings.flag_default
+        if settings.override and self.flag in request.GET:
             return request.GET[self.flag] == "1"
         if self.everyone is not None:
             return self.everyone
         if self.testing:
-            tested = self._tested(request)
+            tested = self._tested(request, settings)
             if tested is not None:
                 return tested
         if self.languages and getattr(request, "LANGUAGE_CODE", None) in self.languages:
@@ -59,7 +86,7 @@ class Rollout:
         user = getattr(request, "user", None)
         if not user:
             return False  # as waffle: no user, no rollout
-        return self._includes_user(user) or self._in_percent(request, user)
+        return self._includes_user(user) or self._in_percent(request, user, settings)
 
     def fingerprint(self) -> str:
         """A digest of every field that decides who is in; it changes with any edit."""
@@ -79,9 +106,9 @@ class Rollout:
         )
         return hashlib.sha256(repr(fields).encode()).hexdigest()
 
-    def _tested(self, request: HttpRequest) -> bool | None:
+    def _tested(self, request: HttpRequest, settings: RolloutSettings) -> bool | None:
         """waffle's testing override: ``?dwft_<flag>=1``, the same header, or its cookie."""
-        cookie = waffle_setting("TEST_COOKIE") % self.flag
+        cookie = settings.test_cookie % self.flag
         header = cookie.replace("_", "-")
         if cookie in request.GET:
             on = request.GET[cookie] == "1"
@@ -106,20 +133,21 @@ class Rollout:
         pk = getattr(user, "pk", None)
         return pk is not None and (pk in self.user_ids or pk in self.group_member_ids)
 
-    def _in_percent(self, request: HttpRequest, user: Any) -> bool:
-        if not self.percent or self.percent <= 0:
+    def _in_percent(self, request: HttpRequest, user: Any, settings: RolloutSettings) -> bool:
+        permille = self.permille
+        if permille <= 0:
             return False
         key = bucket_key(request, user)
         if key is not None:
-            return bucket(key) < self.percent
-        return self._cookie_coin(request)
+            return bucket(settings.salt, key) < permille
+        return self._cookie_coin(request, settings)
 
-    def _cookie_coin(self, request: HttpRequest) -> bool:
+    def _cookie_coin(self, request: HttpRequest, settings: RolloutSettings) -> bool:
         """No stable identity: waffle's own way, a coin remembered in its cookie."""
         waffles = getattr(request, "waffles", None) or {}
         if self.flag in waffles:
             return bool(waffles[self.flag][0])
-        cookie = waffle_setting("COOKIE") % self.flag
+        cookie = settings.cookie % self.flag
         if cookie in request.COOKIES:
             return request.COOKIES[cookie] == "True"
         active = Decimal(str(random.uniform(0, 100))) <= self.percent
@@ -139,7 +167,8 @@ def bucket_key(request: HttpRequest, user: Any) -> str | None:
     return f"session:{session_key}" if session_key else None
 
 
-def bucket(key: str) -> Decimal:
-    """A fixed number in [0.0, 99.9] for a key: the same key always lands in the same bucket."""
-    digest = hashlib.blake2b(f"{conf.get('BUCKET_SALT')}:{key}".encode(), digest_size=8).digest()
-    return Decimal(int.from_bytes(digest, "big") % 1000) / 10
+@functools.lru_cache(maxsize=100_000)
+def bucket(salt: str, key: str) -> int:
+    """A fixed bucket in 0..999 (tenths of a percent): a key always lands in the same one."""
+    digest = hashlib.blake2b(f"{salt}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % 1000

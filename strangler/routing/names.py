@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils.module_loading import import_string
 
@@ -61,5 +61,20 @@ def is_declared(use_case: str, controller: str) -> bool:
 
 
 def matching(pattern: str) -> list[RouteKey]:
-    """Declared routes whose name matches a glob such as ``*:car-*`` or ``channels.*``."""
+    """Declared routes named by a glob (``*:car-*``, ``channels.*``) or a stage (``stage:3``)."""
+    if pattern.startswith("stage:"):
+        stage = stages().get(pattern.removeprefix("stage:"))
+        return sorted(stage.routes) if stage else []
     return [key for key in declared_routes() if fnmatch.fnmatchcase(key.name, pattern)]
+
+
+@functools.cache
+def stages() -> dict[str, Any]:
+    """The project's rollout stages by number (``STRANGLER_STAGES``), empty when unset."""
+    path = conf.get("STAGES")
+    return {str(stage.number): stage for stage in (import_string(path) if path else ())}
+
+
+def stage_of(key: RouteKey) -> str:
+    """The number of the stage a route belongs to, or "" if none."""
+    return next((n for n, stage in stages().items() if key in stage.routes), "")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.module_loading import import_string
@@ -23,7 +24,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 
 from strangler import conf
 from strangler.models import Route
-from strangler.routing.flags import Rollout
+from strangler.routing.flags import Rollout, RolloutSettings
 from strangler.routing.names import FLAG_PREFIX, KILL_SWITCH, RouteKey, flag_name
 
 
@@ -40,6 +41,7 @@ class Entry:
 class Table:
     entries: dict[tuple[str, str], Entry]
     killed: bool
+    settings: RolloutSettings
     expires: float
 
     def entry(self, use_case: str, controller: str) -> Entry:
@@ -90,7 +92,7 @@ def load() -> Table:
         )
     killed = get_waffle_switch_model().objects.filter(name=KILL_SWITCH, active=True).exists()
     ttl = float(conf.get("ROUTE_TABLE_TTL"))
-    return Table(entries, killed, time.monotonic() + ttl)
+    return Table(entries, killed, RolloutSettings.read(), time.monotonic() + ttl)
 
 
 def load_rollouts() -> dict[tuple[str, str], Rollout]:
@@ -160,3 +162,9 @@ def connect_signals() -> None:
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"strangler-routes-d-{model}")
     for through in (Flag.users.through, Flag.groups.through, get_user_model().groups.through):
         m2m_changed.connect(invalidate, sender=through, dispatch_uid=f"strangler-routes-{through}")
+    setting_changed.connect(_setting_changed, dispatch_uid="strangler-routes-settings")
+
+
+def _setting_changed(setting: str, **_: Any) -> None:
+    if setting.startswith(("STRANGLER_", "WAFFLE_")):
+        _set(None)

@@ -183,12 +183,19 @@ def run_once(
     except Exception:
         code = context.code()
         if code in FINAL_CODES:
-            finish_with_error(outcome.record, code, context.details() or "")
+            finish_with_error(outcome.record, code, _text(context.details()))
         else:
             release(outcome.record)
         raise
     finish(outcome.record, response)
     return response
+
+
+def _text(details: str | bytes | None) -> str:
+    """grpc keeps the details of an aborted call as bytes."""
+    if isinstance(details, bytes):
+        return details.decode("utf-8", "replace")
+    return details or ""
 
 
 class IdempotencyInterceptor(grpc.ServerInterceptor):

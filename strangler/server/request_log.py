@@ -41,6 +41,9 @@ class RequestLogInterceptor(grpc.ServerInterceptor):
 
         def make(behavior: handlers.Behavior) -> handlers.Behavior:
             def logged(request: Any, context: grpc.ServicerContext) -> Any:
+                if not log.isEnabledFor(logging.DEBUG):
+                    with request_id.bound(rid):
+                        return behavior(request, context)
                 started = time.perf_counter()
                 with request_id.bound(rid):
                     try:

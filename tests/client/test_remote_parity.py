@@ -38,9 +38,9 @@ def test_reads_match_local(data):
         assert remote.list_channels(**filters) == local.list_channels(**filters), filters
     assert remote.get_status("car", 1) == local.get_status("car", 1)
     assert remote.get_statuses(keys) == local.get_statuses(keys)
+    assert remote.get_statuses_with_channels(keys) == local.get_statuses_with_channels(keys)
     statuses, channels = remote.get_statuses_with_channels(keys)
-    assert statuses == local.get_statuses(keys)
-    assert channels == local.get_channels([data["web"], data["partner"]])
+    assert set(channels) == {data["web"], data["partner"]} and len(statuses) == 3
 
 
 def test_batch_reads_cost_one_round_trip_each(data, monkeypatch):
@@ -82,6 +82,9 @@ REFUSED_CALLS = {
     "forbidden transition": lambda impl, d: impl.update_status("bike", 1, state="sold"),
     "update missing status": lambda impl, d: impl.update_status("car", 999, state="sold"),
     "delete missing status": lambda impl, d: impl.delete_status("toy", 1),
+    "status of sale 0": lambda impl, d: impl.get_status("car", 0),
+    "update sale 0": lambda impl, d: impl.update_status("car", 0, state="sold"),
+    "delete sale 0": lambda impl, d: impl.delete_status("car", 0),
 }
 
 
@@ -112,3 +115,23 @@ def test_writes_return_what_local_then_reads(data):
     )
     remote.delete_status("toy", 3)
     assert local.get_statuses([("toy", 3)]) == {}
+
+
+def test_pages_and_chunks_beyond_one_batch_match_local(data, monkeypatch):
+    monkeypatch.setattr(remote, "MAX_BATCH", 2)  # as if the service took 2 items per call
+    sent = []
+    real_call = remote.client.call
+    monkeypatch.setattr(
+        remote.client,
+        "call",
+        lambda method, request: sent.append(method) or real_call(method, request),
+    )
+    assert remote.list_channels(offset=1, limit=2) == local.list_channels(offset=1, limit=2)
+    assert remote.list_channels(limit=10) == local.list_channels(limit=10)
+    assert remote.list_channels(limit=0) == []
+    assert remote.get_channels([*data.values(), 999]) == local.get_channels([*data.values(), 999])
+    keys = [("car", 1), ("car", 2), ("bike", 1)]
+    assert remote.get_statuses(keys) == local.get_statuses(keys)
+    assert sent.count("sales.v1.ChannelService/ListChannels") == 4  # 2 + 2 pages
+    assert sent.count("sales.v1.ChannelService/BatchGetChannels") == 2
+    assert sent.count("sales.v1.SalesStatusService/BatchGetSalesStatuses") == 2

@@ -46,8 +46,14 @@ def test_routes_lists_every_declared_route_local_by_default():
 
 def test_route_changes_a_glob_and_audits_each_route():
     code, out, _ = strangler(
-        "route", "sales_status.*:car-*", "--mode", "remote", "--percent", "12.5",
-        "--reason", "stage 3",
+        "route",
+        "sales_status.*:car-*",
+        "--mode",
+        "remote",
+        "--percent",
+        "12.5",
+        "--reason",
+        "stage 3",
     )
     assert code == 0
     assert "sales_status.read:car-list: local (nobody) -> remote (12.5%)" in out
@@ -55,8 +61,13 @@ def test_route_changes_a_glob_and_audits_each_route():
     assert changed == {
         f"sales_status.{op}:car-{action}"
         for op, action in [
-            ("read", "list"), ("read", "detail"), ("read", "create"), ("read", "update"),
-            ("write", "create"), ("write", "update"), ("write", "delete"),
+            ("read", "list"),
+            ("read", "detail"),
+            ("read", "create"),
+            ("read", "update"),
+            ("write", "create"),
+            ("write", "update"),
+            ("write", "delete"),
         ]
     }
     change = RouteChange.objects.get(route="sales_status.read:car-list")
@@ -75,7 +86,9 @@ def test_python_api_records_the_django_user():
     )
     change = RouteChange.objects.get()
     assert (change.actor, change.source, change.after["rollout"]) == (
-        "user:ops", "python", "users: alice",
+        "user:ops",
+        "python",
+        "users: alice",
     )
 
 
@@ -169,3 +182,19 @@ def test_the_real_command_line_exits_1_with_one_line(tmp_path):
     assert result.stderr.strip() == (
         "strangler route: unknown route 'x'; `strangler routes` lists them"
     )
+
+
+def test_a_whole_stage_moves_at_once():
+    from monolith.rollout import stage
+
+    code, _, err = strangler("route", "stage:4", "--mode", "shadow")
+    assert code == 1 and "never shadowed" in err  # stage 4 writes statuses
+    assert not Route.objects.exists()
+    code, out, err = strangler("route", "stage:3", "--mode", "remote", "--reason", "stage 3")
+    assert code == 0, err
+    routes = routes_json()
+    moved = {name for name, r in routes.items() if r["mode"] == "remote"}
+    assert moved == {key.name for key in stage(3).routes}
+    assert moved == {"sales_status.read:car-list", "sales_status.read:car-detail"}
+    assert {r["stage"] for name, r in routes.items() if name in moved} == {"3"}
+    assert strangler("route", "stage:9", "--mode", "remote")[0] == 1
