@@ -158,12 +158,18 @@ def get_pool() -> ShadowPool:
         return _pool
 
 
-def reset_pool() -> None:
-    """Stop the process's pool (writing its evidence); the next use starts a new one."""
+def reset_pool(write_evidence: bool = True) -> None:
+    """Stop the process's pool; the next use starts a new one.
+
+    Its buffered evidence is written first unless ``write_evidence`` is False (tests that
+    must not inherit another test's figures).
+    """
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is not None:
+        if not write_evidence:
+            pool.evidence = Buffer()
         pool.shutdown()
 
 

@@ -12,9 +12,21 @@ import pytest
 from sales_api.v1 import channels_pb2, channels_pb2_grpc
 from strangler.client import breakers
 from strangler.client import channels as client_channels
+from strangler.models import RouteMinute, ShadowMismatch
 from strangler.routing import table
 from strangler.server import serve
 from strangler.shadow.pool import ShadowPool, get_pool, reset_pool
+
+
+@pytest.fixture(autouse=True)
+def no_inherited_evidence(request) -> None:
+    """Start from no shadow evidence: other tests' shadow calls ran in the process's pool,
+    whose threads write outside any test transaction."""
+    reset_pool(write_evidence=False)
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        RouteMinute.objects.all().delete()
+        ShadowMismatch.objects.all().delete()
 
 
 @pytest.fixture
@@ -29,7 +41,6 @@ def pool() -> Iterator[ShadowPool]:
 def process_pool(settings) -> Iterator[Callable[[], ShadowPool]]:
     """The process's pool as routing uses it; ``settle()`` waits for it and writes evidence."""
     settings.STRANGLER_SHADOW_FLUSH_SECONDS = 3600
-    reset_pool()
     table._set(None)
 
     def settle() -> ShadowPool:
@@ -39,7 +50,7 @@ def process_pool(settings) -> Iterator[Callable[[], ShadowPool]]:
         return shadow_pool
 
     yield settle
-    reset_pool()
+    reset_pool(write_evidence=False)
     table._set(None)
     breakers.forget_all()
     client_channels.close_all()
