@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connections
+from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
@@ -81,3 +84,24 @@ def test_explaining_needs_a_note():
     with pytest.raises(ValueError, match="needs a note"):
         mismatches.explain(row.pk, "  ")
     assert mismatches.explain(row.pk, "service trims names").explained
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_flushing_at_once_lose_no_count():
+    """Each thread has its own DB connection, as each worker process has."""
+
+    def worker() -> None:
+        buffer = evidence.Buffer()
+        try:
+            for _ in range(25):
+                buffer.call("busy", "c", "local", 0.001, failed=False)
+                buffer.flush()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert RouteMinute.objects.filter(use_case="busy").aggregate(n=Sum("local_calls"))["n"] == 100
