@@ -88,6 +88,7 @@ def _table(rows: list[ShadowMismatch], out: TextIO) -> None:
     for column in (
         "id",
         "route",
+        "operation",
         "count",
         "first seen",
         "last seen",
@@ -100,6 +101,7 @@ def _table(rows: list[ShadowMismatch], out: TextIO) -> None:
         table.add_row(
             str(row.pk),
             f"{row.use_case}:{row.controller}",
+            row.operation,
             str(row.count),
             f"{row.first_seen:%Y-%m-%d %H:%M:%S}",
             f"{row.last_seen:%Y-%m-%d %H:%M:%S}",
