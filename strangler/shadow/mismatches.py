@@ -38,9 +38,13 @@ def record(
     return "new"
 
 
-def json_safe(request_keys: dict[str, Any]) -> dict[str, Any]:
-    """Request keys as JSON can hold them (tuples become lists, anything else its text)."""
-    return json.loads(json.dumps(request_keys, default=str))
+def json_safe(request_keys: dict[str, Any], limit: int = 2000) -> dict[str, Any]:
+    """Request keys as JSON can hold them (tuples become lists, anything else its text),
+    cut to ``limit`` characters: a batch of a thousand ids is a sample, not a payload."""
+    text = json.dumps(request_keys, default=str)
+    if len(text) > limit:
+        return {"truncated": text[:limit]}
+    return json.loads(text)
 
 
 def _bump(site: dict[str, str], fingerprint: str, keys: dict[str, Any], now: Any) -> bool:

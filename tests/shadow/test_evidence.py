@@ -105,3 +105,12 @@ def test_workers_flushing_at_once_lose_no_count():
     for thread in threads:
         thread.join()
     assert RouteMinute.objects.filter(use_case="busy").aggregate(n=Sum("local_calls"))["n"] == 100
+
+
+def test_request_keys_are_kept_as_json_and_cut_when_large():
+    assert mismatches.json_safe({"ids": (1, 2), "at": timedelta(0)}) == {
+        "ids": [1, 2],
+        "at": "0:00:00",
+    }
+    big = mismatches.json_safe({"ids": list(range(5000))})
+    assert set(big) == {"truncated"} and len(big["truncated"]) == 2000
