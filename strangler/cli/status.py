@@ -57,7 +57,15 @@ def _table(results: list[readiness.Readiness], out: TextIO) -> None:
     table.add_column("route", no_wrap=True)
     table.add_column("mode", no_wrap=True)
     table.add_column("rollout")
-    for column in ("calls", "errors", "compared", "mismatches (unexplained)", "p50 ms", "p99 ms"):
+    for column in (
+        "calls",
+        "errors",
+        "compared",
+        "mismatches (unexplained)",
+        "dropped",
+        "p50 ms",
+        "p99 ms",
+    ):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("verdict", overflow="fold")
     for r in results:
@@ -69,6 +77,7 @@ def _table(results: list[readiness.Readiness], out: TextIO) -> None:
             f"{_rate(r.local.error_rate)} / {_rate(r.remote.error_rate)}",
             str(r.compared),
             f"{r.mismatches} ({r.unexplained})",
+            str(r.dropped),
             f"{_num(r.local.p50_ms)} / {_num(r.remote.p50_ms)}",
             f"{_num(r.local.p99_ms)} / {_num(r.remote.p99_ms)}",
             r.verdict,

@@ -73,7 +73,6 @@ def run_in_pool(call: ShadowCall, pool: ShadowPool | None = None) -> None:
         call.operation,
         call.local,
         call.call_remote,
-        rules=rules_for(use_case),
         request_keys=call.request_keys,
         pool=pool,
     )
@@ -111,7 +110,7 @@ def submit(
     local: Outcome,
     remote_call: Callable[[], Any],
     *,
-    rules: Rules,
+    rules: Rules | None = None,
     request_keys: Mapping[str, Any] | None = None,
     writes: bool = False,
     pool: ShadowPool | None = None,
@@ -119,6 +118,8 @@ def submit(
     """Record the local side and queue the remote call and comparison; never blocks.
 
     Returns whether the shadow call was queued (False: sampled out or pool full).
+    ``rules`` default to the use case's ``STRANGLER_SHADOW_RULES``, read in the pool so that a
+    mistake there fails the shadow task (logged, counted), never the user's request.
     """
     check_shadowable(use_case, writes)
     pool = pool or get_pool()
@@ -130,7 +131,7 @@ def submit(
         record_call(use_case, controller, "remote", remote.seconds or 0.0, remote.error, pool)
         if metrics.outcome(remote.error) == "error":
             return  # no answer to compare: counted as a remote error, not as a mismatch
-        diff = compare(local, remote, rules)
+        diff = compare(local, remote, rules if rules is not None else rules_for(use_case))
         metrics.compared(use_case, controller, diff.equal)
         pool.evidence.comparison(use_case, controller, diff.equal)
         if not diff.equal:

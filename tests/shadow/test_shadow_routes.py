@@ -236,3 +236,13 @@ def test_readiness_flips_from_not_ready_to_ready_as_evidence_arrives(
     assert result.verdict == "ready"
     assert (result.compared, result.mismatches, result.remote.errors) == (20, 0, 0)
     assert result.local.p50_ms and result.remote.p99_ms
+
+
+def test_a_mistake_in_the_comparison_rules_fails_the_shadow_task_not_the_request(
+    api, remote_sales, process_pool, settings
+):
+    settings.STRANGLER_SHADOW_RULES = {"channels.read": {"ignored": ["updated_at"]}}
+    local.create_channel(code="web", name="Web shop", kind="web")
+    actions.change_routes(DETAIL, "shadow")
+    assert api.get("/api/channels/1/").json()["name"] == "Web shop"
+    assert process_pool().stats.failed == 1
