@@ -59,6 +59,10 @@ DROPPED = Counter(
     "Shadow calls not made because the pool was full (the request was served anyway).",
     ["use_case", "controller"],
 )
+TASK_FAILURES = Counter(
+    "strangler_shadow_task_failures",
+    "Shadow tasks that raised (a comparator or rules mistake): no evidence from them.",
+)
 QUEUE_DEPTH = Gauge("strangler_shadow_queue_depth", "Shadow calls waiting in the pool.")
 FALLBACKS = Counter(
     "strangler_fallbacks",

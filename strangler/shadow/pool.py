@@ -123,6 +123,7 @@ class ShadowPool:
                 self._count("done")
             except Exception:
                 self._count("failed")
+                metrics.TASK_FAILURES.inc()
                 log.exception("shadow task failed")
             finally:
                 connections.close_all()

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from prometheus_client import REGISTRY
 from waffle.models import Flag
 
 from monolith.sales import local, remote
@@ -244,5 +245,7 @@ def test_a_mistake_in_the_comparison_rules_fails_the_shadow_task_not_the_request
     settings.STRANGLER_SHADOW_RULES = {"channels.read": {"ignored": ["updated_at"]}}
     local.create_channel(code="web", name="Web shop", kind="web")
     actions.change_routes(DETAIL, "shadow")
+    failures = REGISTRY.get_sample_value("strangler_shadow_task_failures_total")
     assert api.get("/api/channels/1/").json()["name"] == "Web shop"
     assert process_pool().stats.failed == 1
+    assert REGISTRY.get_sample_value("strangler_shadow_task_failures_total") == failures + 1
