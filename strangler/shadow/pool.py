@@ -60,6 +60,7 @@ class ShadowPool:
         self.stats = PoolStats()
         self._queue: queue.Queue[Task | None] = queue.Queue(maxsize=queue_size)
         self._lock = threading.Lock()
+        self._turn = threading.Lock()
         self._stop = threading.Event()
         self._flush_seconds = flush_seconds
         self._defer_seconds = defer_seconds
@@ -118,7 +119,8 @@ class ShadowPool:
                 if task is None:
                     return
                 if self._defer_seconds:
-                    self._foreground.wait_idle(self._defer_seconds)
+                    with self._turn:  # one worker watches for a gap, the others sleep
+                        self._foreground.wait_idle(self._defer_seconds)
                 task()
                 self._count("done")
             except Exception:
