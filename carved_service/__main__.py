@@ -43,11 +43,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--migrate", action="store_true", help="apply migrations to the own database first"
     )
     parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics over HTTP on this port (0 picks a free one; default off)",
+    )
+    parser.add_argument(
         "--grace", type=float, default=10.0, help="seconds in-flight calls get on SIGTERM"
     )
     options = parser.parse_args(argv)
     if not 0 <= options.port <= 65535:
         parser.error("--port must be between 0 and 65535")
+    if options.metrics_port is not None and not 0 <= options.metrics_port <= 65535:
+        parser.error("--metrics-port must be between 0 and 65535")
     if options.workers < 1:
         parser.error("--workers must be at least 1")
     if options.grace < 0:
@@ -89,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
+        if options.metrics_port is not None:
+            metrics_port = server.serve_metrics(options.bind, options.metrics_port)
+            print(f"carved_service metrics on {options.bind}:{metrics_port}", flush=True)
         running = server.start(bind=options.bind, port=options.port, workers=options.workers)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))

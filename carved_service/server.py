@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import close_old_connections
+from prometheus_client import start_http_server
 
 from carved_service.sales.servicers import ChannelService, SalesStatusService
 from sales_api.v1 import channels_pb2, channels_pb2_grpc, sales_status_pb2, sales_status_pb2_grpc
 from strangler.server import auth, serve
 from strangler.server.idempotency import IdempotencyInterceptor
+from strangler.server.metrics import MetricsInterceptor
 from strangler.server.request_log import RequestLogInterceptor
 
 
@@ -28,11 +30,13 @@ def registrations() -> list[serve.Registration]:
 
 
 def interceptors() -> list:
-    """Outermost first: log with the request id, check the token, then apply writes once.
+    """Outermost first: count and time every call (refused ones too), log with the request
+    id, check the token, then apply writes once.
 
     Raises ValueError if ``CARVED_AUTH_TOKENS`` is malformed.
     """
     return [
+        MetricsInterceptor(),
         RequestLogInterceptor(),
         auth.TokenAuthInterceptor(auth.parse_tokens(settings.AUTH_TOKENS)),
         IdempotencyInterceptor(),
@@ -43,6 +47,12 @@ def start(*, bind: str, port: int, workers: int) -> serve.RunningServer:
     return serve.start(
         registrations(), bind=bind, port=port, workers=workers, interceptors=interceptors()
     )
+
+
+def serve_metrics(bind: str, port: int) -> int:
+    """Serve Prometheus metrics over HTTP from a daemon thread; returns the port."""
+    http_server, _ = start_http_server(port, addr=bind)
+    return http_server.server_port
 
 
 def serve_until_signal(running: serve.RunningServer, grace: float) -> None:

@@ -5,6 +5,7 @@ from django.urls import path
 
 from monolith.catalog import views as catalog
 from monolith.sales import views as channels
+from strangler import views as strangler_views
 
 
 def _sale_urls(kind: str, plural: str, views: dict) -> list:
@@ -19,6 +20,7 @@ def _sale_urls(kind: str, plural: str, views: dict) -> list:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", strangler_views.metrics, name="metrics"),
     path("api/channels/", channels.channel_list, name="channel-list"),
     path("api/channels/add/", channels.channel_create, name="channel-create"),
     path("api/channels/<int:channel_id>/", channels.channel_detail, name="channel-detail"),

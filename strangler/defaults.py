@@ -25,9 +25,9 @@ BUCKET_SALT: str = "strangler"
 # allowed only while the data is shared.
 DATA_SHARED: bool | str = True
 
-# Dotted path to the callable that runs the remote side of a shadowed call
-# (see strangler.shadow.run_inline for the signature).
-SHADOW_RUNNER: str = "strangler.shadow.run_inline"
+# Dotted path to the callable that runs the remote side of a shadowed call: it takes a
+# strangler.shadow.ShadowCall and must not block (the default queues it in a bounded pool).
+SHADOW_RUNNER: str = "strangler.shadow.run_in_pool"
 
 # Bearer token sent to each service (``authorization: Bearer <token>``); no entry: no header.
 SERVICE_TOKENS: dict[str, str] = {}
@@ -53,3 +53,29 @@ UNAVAILABLE_RETRY_AFTER: int = 1
 # call never answered (a crash) may be taken over by a retry.
 IDEMPOTENCY_RETENTION: float = 24.0
 IDEMPOTENCY_LEASE: float = 30.0
+
+# Shadow runs (strangler.shadow): the background pool that calls the remote side off the
+# request path, and how long the differences it finds are kept.
+SHADOW_WORKERS: int = 4
+SHADOW_QUEUE_SIZE: int = 200
+# Share of shadowed requests that also call the remote side; SHADOW_SAMPLE_RATES overrides it
+# per route ("channels.read:channel-list") or per use case ("channels.read").
+SHADOW_SAMPLE_RATE: float = 1.0
+SHADOW_SAMPLE_RATES: dict[str, float] = {}
+# Comparison rules per use case name (see strangler.shadow.rules).
+SHADOW_RULES: dict[str, dict] = {}
+SHADOW_FLUSH_SECONDS: float = 5.0
+# Longest a shadow task waits for a moment when this process serves no request, so that it
+# does not compete with requests for the GIL (0: run at once).
+SHADOW_DEFER_SECONDS: float = 0.2
+SHADOW_MAX_MISMATCHES_PER_ROUTE: int = 100
+SHADOW_RETENTION_DAYS: float = 14.0
+
+# When a route may advance (strangler.shadow.readiness.report).
+READINESS: dict[str, float] = {
+    "window_hours": 24,
+    "min_compared": 1000,
+    "max_unexplained_mismatches": 0,
+    "max_remote_error_rate": 0.001,
+    "max_p99_ratio": 2.0,
+}

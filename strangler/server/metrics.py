@@ -1,0 +1,102 @@
+"""Server-side Prometheus metrics of a carved service, as a gRPC interceptor.
+
+The service's own view of its calls (by method and status code) is what tells a failing
+service apart from a failing network when the client's figures go bad. An interceptor keeps
+this out of the servicers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+from prometheus_client import Counter, Histogram
+
+from strangler.metrics import LATENCY_BUCKETS
+
+CALLS = Counter(
+    "strangler_grpc_server_calls",
+    "RPCs a carved service handled, by method and status code.",
+    ["method", "code"],
+)
+LATENCY = Histogram(
+    "strangler_grpc_server_seconds",
+    "Time a carved service spent on an RPC, by method.",
+    ["method"],
+    buckets=LATENCY_BUCKETS,
+)
+
+
+class MetricsInterceptor(grpc.ServerInterceptor):
+    """Count and time every RPC (unary and streaming) by full method name and status code."""
+
+    def intercept_service(
+        self, continuation: Callable, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _unary(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _streaming(handler.unary_stream, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                _unary(handler.stream_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return grpc.stream_stream_rpc_method_handler(
+            _streaming(handler.stream_stream, method),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def _unary(behavior: Callable, method: str) -> Callable:
+    def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+        started = time.perf_counter()
+        failed = False
+        try:
+            return behavior(request, context)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            _observe(method, context, failed, started)
+
+    return wrapped
+
+
+def _streaming(behavior: Callable, method: str) -> Callable:
+    def wrapped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        started = time.perf_counter()
+        failed = False
+        try:
+            yield from behavior(request, context)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            _observe(method, context, failed, started)
+
+    return wrapped
+
+
+def _observe(method: str, context: grpc.ServicerContext, failed: bool, started: float) -> None:
+    code = context.code()
+    if code is None:
+        code = grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK
+    CALLS.labels(method, code.name).inc()
+    LATENCY.labels(method).observe(time.perf_counter() - started)

@@ -1,0 +1,184 @@
+"""A bounded background pool for shadow calls.
+
+The request path only enqueues: it never waits for the remote side. When the queue is full
+the shadow call is dropped and counted, because a queue without bound would turn a slow
+service into memory growth and stale comparisons. A worker that took a task waits for a
+moment without requests in flight (``strangler.shadow.foreground``, at most ``defer_seconds``)
+so that shadow work runs between requests rather than against them. Worker threads close
+their Django DB connections after each task, since a thread that outlives a request keeps its
+connection open otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connections
+
+from strangler import conf, metrics
+from strangler.shadow import foreground as requests_in_flight
+from strangler.shadow.evidence import Buffer
+from strangler.shadow.foreground import Foreground
+
+log = logging.getLogger("strangler.shadow")
+
+Task = Callable[[], None]
+
+
+@dataclass
+class PoolStats:
+    submitted: int = 0
+    sampled_out: int = 0
+    dropped: int = 0
+    done: int = 0
+    failed: int = 0
+
+
+class ShadowPool:
+    """``workers`` threads taking tasks from a queue of at most ``queue_size``.
+
+    At most ``queue_size + workers`` tasks are held at once (queued, or taken and waiting).
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        queue_size: int,
+        evidence: Buffer | None = None,
+        flush_seconds: float = 5.0,
+        defer_seconds: float = 0.0,
+        foreground: Foreground | None = None,
+    ) -> None:
+        if workers < 1 or queue_size < 1:
+            raise ValueError("a shadow pool needs at least one worker and one queue slot")
+        self.evidence = evidence or Buffer()
+        self.stats = PoolStats()
+        self._queue: queue.Queue[Task | None] = queue.Queue(maxsize=queue_size)
+        self._lock = threading.Lock()
+        self._turn = threading.Lock()
+        self._stop = threading.Event()
+        self._flush_seconds = flush_seconds
+        self._defer_seconds = defer_seconds
+        self._foreground = foreground or requests_in_flight.foreground
+        self._threads = [
+            threading.Thread(target=self._work, name=f"shadow-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        self._threads.append(
+            threading.Thread(target=self._flusher, name="shadow-flush", daemon=True)
+        )
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, use_case: str, controller: str, task: Task, sample_rate: float = 1.0) -> bool:
+        """Queue ``task`` unless sampled out or the queue is full; never blocks."""
+        if sample_rate < 1.0 and random.random() >= sample_rate:
+            self._count("sampled_out")
+            return False
+        try:
+            self._queue.put_nowait(task)
+        except queue.Full:
+            self._count("dropped")
+            metrics.dropped(use_case, controller)
+            self.evidence.dropped(use_case, controller)
+            return False
+        self._count("submitted")
+        metrics.QUEUE_DEPTH.set(self._queue.qsize())
+        return True
+
+    def join(self) -> None:
+        """Wait until every queued task has run (tests, benchmarks, shutdown)."""
+        self._queue.join()
+
+    def flush(self) -> None:
+        """Write buffered evidence now (uses the calling thread's DB connection)."""
+        self.evidence.flush()
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._stop.set()
+        for _ in range(len(self._threads) - 1):
+            self._queue.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join(timeout=10)
+            self.flush()
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            setattr(self.stats, name, getattr(self.stats, name) + 1)
+
+    def _work(self) -> None:
+        while True:
+            task = self._queue.get()
+            try:
+                if task is None:
+                    return
+                if self._defer_seconds:
+                    with self._turn:  # one worker watches for a gap, the others sleep
+                        self._foreground.wait_idle(self._defer_seconds)
+                task()
+                self._count("done")
+            except Exception:
+                self._count("failed")
+                metrics.TASK_FAILURES.inc()
+                log.exception("shadow task failed")
+            finally:
+                connections.close_all()
+                metrics.QUEUE_DEPTH.set(self._queue.qsize())
+                self._queue.task_done()
+
+    def _flusher(self) -> None:
+        while not self._stop.wait(self._flush_seconds):
+            try:
+                self.flush()
+            except Exception:
+                log.exception("writing shadow evidence failed; kept for the next flush")
+            finally:
+                connections.close_all()
+
+
+_pool: ShadowPool | None = None
+_pool_lock = threading.Lock()
+
+
+def get_pool() -> ShadowPool:
+    """The process's pool, started on first use with the ``STRANGLER_SHADOW_*`` settings."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            requests_in_flight.connect()
+            _pool = ShadowPool(
+                conf.get("SHADOW_WORKERS"),
+                conf.get("SHADOW_QUEUE_SIZE"),
+                flush_seconds=conf.get("SHADOW_FLUSH_SECONDS"),
+                defer_seconds=conf.get("SHADOW_DEFER_SECONDS"),
+            )
+        return _pool
+
+
+def reset_pool(write_evidence: bool = True) -> None:
+    """Stop the process's pool; the next use starts a new one.
+
+    Its buffered evidence is written first unless ``write_evidence`` is False (tests that
+    must not inherit another test's figures).
+    """
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        if not write_evidence:
+            pool.evidence = Buffer()
+        pool.shutdown()
+
+
+def sample_rate(use_case: str, controller: str) -> float:
+    """The share of shadowed calls of a route that call the remote side."""
+    rates = conf.get("SHADOW_SAMPLE_RATES")
+    return rates.get(
+        f"{use_case}:{controller}", rates.get(use_case, conf.get("SHADOW_SAMPLE_RATE"))
+    )

@@ -1,0 +1,116 @@
+"""The pool never blocks the request path and never grows without bound."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+from prometheus_client import REGISTRY
+
+from strangler.models import RouteMinute
+from strangler.shadow.foreground import Foreground
+from strangler.shadow.pool import ShadowPool
+
+
+def dropped_metric(use_case: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "strangler_shadow_dropped_total", {"use_case": use_case, "controller": "c"}
+    )
+    return value or 0.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_beyond_the_bound_is_dropped_and_counted_without_blocking():
+    pool = ShadowPool(workers=1, queue_size=5, flush_seconds=3600)
+    release = threading.Event()
+    ran = []
+
+    def slow_task():
+        release.wait(5)
+        ran.append(1)
+
+    before = dropped_metric("burst")
+    started = time.perf_counter()
+    accepted = [pool.submit("burst", "c", slow_task) for _ in range(200)]
+    elapsed = time.perf_counter() - started
+    release.set()
+    pool.join()
+    pool.shutdown()
+
+    # One task runs while five wait: at most six of the burst are ever held.
+    assert 5 <= sum(accepted) <= 6
+    assert len(ran) == sum(accepted)
+    assert pool.stats.dropped == 200 - sum(accepted)
+    assert dropped_metric("burst") - before == pool.stats.dropped
+    assert RouteMinute.objects.get(use_case="burst").dropped == pool.stats.dropped
+    assert elapsed < 0.2, f"200 submits took {elapsed:.3f}s: the request path must not wait"
+
+
+def test_a_sample_rate_limits_the_shadow_calls_made(pool):
+    ran = []
+    accepted = sum(pool.submit("sampled", "c", lambda: ran.append(1), 0.25) for _ in range(400))
+    pool.join()
+    assert 250 < pool.stats.sampled_out < 350
+    assert accepted + pool.stats.dropped == 400 - pool.stats.sampled_out
+    assert len(ran) == accepted
+    assert pool.submit("off", "c", lambda: None, 0.0) is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_close_their_db_connection_after_each_task():
+    pool = ShadowPool(workers=1, queue_size=5, flush_seconds=3600)
+    seen = []
+
+    def query():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        seen.append(connection.connection is not None)
+
+    pool.submit("db", "c", query)
+    pool.submit("db", "c", lambda: seen.append(connection.connection is not None))
+    pool.join()
+    pool.shutdown()
+    assert seen == [True, False]
+
+
+def test_a_failing_task_is_counted_and_the_worker_goes_on(pool):
+    def broken():
+        raise RuntimeError("bug in a comparator")
+
+    ran = []
+    pool.submit("broken", "c", broken)
+    pool.submit("broken", "c", lambda: ran.append(1))
+    pool.join()
+    assert pool.stats.failed == 1
+    assert ran == [1]
+
+
+def test_a_pool_needs_room():
+    with pytest.raises(ValueError, match="at least one worker"):
+        ShadowPool(workers=1, queue_size=0)
+
+
+def test_a_task_waits_for_a_moment_without_requests_but_not_forever():
+    foreground = Foreground()
+    pool = ShadowPool(
+        workers=1, queue_size=5, flush_seconds=3600, defer_seconds=5, foreground=foreground
+    )
+    ran = threading.Event()
+    foreground.started()  # a request is in flight
+    pool.submit("defer", "c", ran.set)
+    assert not ran.wait(0.2), "shadow work ran while a request was in flight"
+    foreground.finished()
+    assert ran.wait(2)
+
+    impatient = ShadowPool(
+        workers=1, queue_size=5, flush_seconds=3600, defer_seconds=0.05, foreground=foreground
+    )
+    foreground.started()  # a request that never ends (a busy threaded server)
+    done = threading.Event()
+    impatient.submit("defer", "c", done.set)
+    assert done.wait(2), "a task must not wait beyond defer_seconds"
+    foreground.finished()
+    pool.shutdown()
+    impatient.shutdown()
