@@ -234,6 +234,14 @@ def test_shadow_answers_local_and_calls_remote(world, controller):
     assert shadowed_remote_calls(controller) > before
 
 
+def test_remote_calls_are_counted_as_evidence(world):
+    """Readiness and metrics see the remote side's real traffic, not only shadow calls."""
+    actions.change_routes("*:channel-detail", "remote")
+    before = shadowed_remote_calls("channel-detail")
+    assert SCENARIOS["channel-detail"](world) == "remote"
+    assert shadowed_remote_calls("channel-detail") > before
+
+
 @pytest.fixture
 def dead_service(settings) -> str:
     """A loopback port where nothing listens: every call fails as UNAVAILABLE."""
