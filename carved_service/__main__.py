@@ -51,6 +51,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--grace", type=float, default=10.0, help="seconds in-flight calls get on SIGTERM"
     )
+    parser.add_argument(
+        "--disable-rpc",
+        action="append",
+        default=[],
+        metavar="METHOD",
+        help="answer this method (pkg.Service/Method) UNIMPLEMENTED and leave it out of "
+        "ServiceInfo, as a build without it would; repeatable (for rehearsals and tests)",
+    )
     options = parser.parse_args(argv)
     if not 0 <= options.port <= 65535:
         parser.error("--port must be between 0 and 65535")
@@ -100,9 +108,19 @@ def main(argv: list[str] | None = None) -> int:
         if options.metrics_port is not None:
             metrics_port = server.serve_metrics(options.bind, options.metrics_port)
             print(f"carved_service metrics on {options.bind}:{metrics_port}", flush=True)
-        running = server.start(bind=options.bind, port=options.port, workers=options.workers)
+        running = server.start(
+            bind=options.bind,
+            port=options.port,
+            workers=options.workers,
+            disabled_rpcs=tuple(options.disable_rpc),
+        )
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
+    print(
+        f"carved_service {settings.VERSION} ({settings.BUILD_ID or 'no build id'}) serving "
+        f"{len(running.served)} methods",
+        flush=True,
+    )
     print(f"carved_service listening on {options.bind}:{running.port}", flush=True)
     server.serve_until_signal(running, options.grace)
     return 0

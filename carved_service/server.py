@@ -43,9 +43,18 @@ def interceptors() -> list:
     ]
 
 
-def start(*, bind: str, port: int, workers: int) -> serve.RunningServer:
+def start(
+    *, bind: str, port: int, workers: int, disabled_rpcs: tuple[str, ...] = ()
+) -> serve.RunningServer:
     return serve.start(
-        registrations(), bind=bind, port=port, workers=workers, interceptors=interceptors()
+        registrations(),
+        bind=bind,
+        port=port,
+        workers=workers,
+        interceptors=interceptors(),
+        version=settings.VERSION,
+        build_id=settings.BUILD_ID,
+        disabled_rpcs=disabled_rpcs,
     )
 
 

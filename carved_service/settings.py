@@ -8,6 +8,7 @@ the service then uses (see ``carved_service.router``).
 from __future__ import annotations
 
 import os
+from importlib import metadata
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,11 @@ DATABASE_ROUTERS = ["carved_service.router.SalesDataRouter"]
 # The default token is for the local demo only, and is reported at startup.
 DEV_AUTH_TOKENS = "dev-only-token:write"
 AUTH_TOKENS = os.environ.get("CARVED_AUTH_TOKENS", DEV_AUTH_TOKENS)
+
+# What ServiceInfo reports (the monolith's version gate compares it with what it needs):
+# the build's version (default: the installed package's) and an id such as a commit hash.
+VERSION = os.environ.get("CARVED_VERSION") or metadata.version("strangler")
+BUILD_ID = os.environ.get("CARVED_BUILD_ID", "")
 
 LOGGING = {
     "version": 1,

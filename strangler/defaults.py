@@ -29,6 +29,11 @@ DATA_SHARED: bool | str = True
 # strangler.shadow.ShadowCall and must not block (the default queues it in a bounded pool).
 SHADOW_RUNNER: str = "strangler.shadow.run_in_pool"
 
+# Seconds a process trusts what a service last said it serves (its ServiceInfo) before asking
+# again in the background; a route whose RPCs the service stopped serving goes local (or 503
+# once the data is split) within this time. Switching a route always asks the live service.
+SERVICE_INFO_TTL: float = 10.0
+
 # Bearer token sent to each service (``authorization: Bearer <token>``); no entry: no header.
 SERVICE_TOKENS: dict[str, str] = {}
 

@@ -69,6 +69,12 @@ FALLBACKS = Counter(
     "Calls served by the local side because the remote side failed (remote-fallback mode).",
     ["use_case", "controller", "reason"],
 )
+GATE_CLOSED = Counter(
+    "strangler_gate_closed",
+    "Times a use case's remote side was closed at run time because its service stopped "
+    "serving an RPC it needs or is too old (once per change seen by the process).",
+    ["use_case", "service"],
+)
 
 
 def outcome(error: BaseException | None) -> str:
@@ -98,6 +104,10 @@ def dropped(use_case: str, controller: str) -> None:
 
 def fallback(use_case: str, controller: str, reason: str) -> None:
     FALLBACKS.labels(use_case, controller, reason).inc()
+
+
+def gate_closed(use_case: str, service: str) -> None:
+    GATE_CLOSED.labels(use_case, service).inc()
 
 
 class BreakerCollector(Collector):

@@ -48,8 +48,10 @@ class UseCase:
         local: Implementation,
         remote: Implementation,
         writes: bool = False,
+        service: str | None = None,
     ) -> None:
         self.name = name
+        self.service = service  # the STRANGLER_SERVICE_TARGETS name the remote side calls
         self.operations = tuple(operations)
         self.writes = writes
         self._local = local
@@ -82,9 +84,14 @@ class UseCase:
 
     def required_rpcs(self) -> frozenset[str]:
         """The RPCs the remote implementation calls for this use case's operations."""
-        from strangler.client import rpcs_of  # loads grpc: only when someone asks
+        return frozenset(self.requirements())
 
-        return frozenset(rpc for op in self.operations for rpc in rpcs_of(getattr(self.remote, op)))
+    def requirements(self) -> dict[str, str | None]:
+        """{RPC: lowest service version it needs, or None}, as the remote side declares
+        (``@calls``); read by the version gate."""
+        from strangler.client.declare import requirements_of  # loads grpc: only when asked
+
+        return requirements_of(*(getattr(self.remote, op) for op in self.operations))
 
     def _per_route(
         self, kind: str, route: str, build: Callable[[str], SimpleNamespace]

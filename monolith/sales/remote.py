@@ -182,7 +182,9 @@ def get_statuses(keys: Iterable[SaleKey]) -> dict[SaleKey, domain.SalesStatus]:
     return statuses
 
 
-@calls(f"{STATUSES}/BatchGetSalesStatuses")
+# include_channels came after BatchGetSalesStatuses itself: an older service ignores the
+# field and answers without channels, so the signature alone cannot tell.
+@calls(f"{STATUSES}/BatchGetSalesStatuses", min_version="0.1.0")
 def get_statuses_with_channels(
     keys: Iterable[SaleKey],
 ) -> tuple[dict[SaleKey, domain.SalesStatus], dict[int, domain.Channel]]:

@@ -14,18 +14,21 @@ from monolith.sales import local
 from strangler.usecases import UseCase
 
 REMOTE = "monolith.sales.remote"
+SERVICE = "sales"  # its address and token: STRANGLER_SERVICE_TARGETS / _TOKENS["sales"]
 
 channels_read = UseCase(
     "channels.read",
     operations=("get_channel", "get_channels", "list_channels"),
     local=local,
     remote=REMOTE,
+    service=SERVICE,
 )
 channels_write = UseCase(
     "channels.write",
     operations=("create_channel", "update_channel", "delete_channel"),
     local=local,
     remote=REMOTE,
+    service=SERVICE,
     writes=True,
 )
 sales_status_read = UseCase(
@@ -33,11 +36,13 @@ sales_status_read = UseCase(
     operations=("get_status", "get_statuses", "get_statuses_with_channels"),
     local=local,
     remote=REMOTE,
+    service=SERVICE,
 )
 sales_status_write = UseCase(
     "sales_status.write",
     operations=("create_status", "update_status", "delete_status"),
     local=local,
     remote=REMOTE,
+    service=SERVICE,
     writes=True,
 )

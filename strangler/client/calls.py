@@ -88,6 +88,10 @@ class ServiceClient:
                 maybe_applied=any(reached),
             ) from None
         except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                from strangler.client import service_info  # imports this module
+
+                service_info.not_served(self.service, method)
             error = from_rpc_error(exc, service=self.service, method=method)
             if isinstance(error, ServiceUnavailable):
                 error.maybe_applied = any(reached)

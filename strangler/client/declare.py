@@ -1,7 +1,9 @@
-"""Declarations of the RPCs a remote implementation calls, kept as data.
+"""Declarations of the RPCs a remote implementation calls, kept as data next to the code.
 
-The version gate reads them before a route is switched to a service: every declared method
-must exist in the deployed service, so the monolith never calls an RPC the service lacks.
+The version gate reads them before a route is switched to a service, and again at run time:
+every declared method must be served by the deployed service, at least at the declared
+version when behaviour changed without a signature change, so the monolith never calls an
+RPC the service lacks.
 """
 
 from __future__ import annotations
@@ -11,19 +13,28 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TypeVar
 
-from strangler import methods
+from strangler import methods, versions
 
 ATTRIBUTE = "__strangler_rpcs__"
+MIN_VERSION = "__strangler_min_version__"
 F = TypeVar("F", bound=Callable)
 
 
-def calls(*rpcs: str) -> Callable[[F], F]:
-    """Declare the fully qualified methods a function calls: ``@calls("pkg.Svc/Method")``."""
+def calls(*rpcs: str, min_version: str | None = None) -> Callable[[F], F]:
+    """Declare the fully qualified methods a function calls: ``@calls("pkg.Svc/Method")``.
+
+    ``min_version``: the lowest service version whose answers the function relies on, when
+    the service changed what the methods do without changing their signature (e.g. honours
+    a field an older build would silently ignore).
+    """
     for rpc in rpcs:
         methods.split(rpc)  # refuse a malformed name at import time
+    if min_version is not None:
+        versions.check(min_version)
 
     def declare(func: F) -> F:
         setattr(func, ATTRIBUTE, tuple(rpcs))
+        setattr(func, MIN_VERSION, min_version)
         return func
 
     return declare
@@ -31,12 +42,32 @@ def calls(*rpcs: str) -> Callable[[F], F]:
 
 def rpcs_of(obj: Callable | ModuleType) -> tuple[str, ...]:
     """The methods a function declares, or all those its module's functions declare."""
-    if isinstance(obj, ModuleType):
-        found: dict[str, None] = {}
-        for _, member in inspect.getmembers(obj, callable):
-            found.update(dict.fromkeys(getattr(member, ATTRIBUTE, ())))
-        return tuple(found)
-    return getattr(obj, ATTRIBUTE, ())
+    return tuple(requirements_of(obj))
+
+
+def requirements_of(*objs: Callable | ModuleType) -> dict[str, str | None]:
+    """{method: lowest service version needed, or None} for functions or whole modules."""
+    members = [
+        member
+        for obj in objs
+        for member in (
+            [m for _, m in inspect.getmembers(obj, callable)]
+            if isinstance(obj, ModuleType)
+            else [obj]
+        )
+    ]
+    found: dict[str, str | None] = {}
+    for member in members:
+        minimum = getattr(member, MIN_VERSION, None)
+        for rpc in getattr(member, ATTRIBUTE, ()):
+            found[rpc] = _higher(found.get(rpc), minimum)
+    return found
+
+
+def _higher(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return b if versions.at_least(b, a) else a
 
 
 def declarations(module: ModuleType) -> dict[str, tuple[str, ...]]:

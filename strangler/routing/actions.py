@@ -154,6 +154,8 @@ def change_routes(
     for key in keys:
         _check_allowed(key, mode)
     user_rows, group_rows = _lookup(spec)
+    if mode is not Mode.LOCAL:
+        _check_gate(keys)
     who = actor_name(actor)
     with transaction.atomic():
         before = {s.key: s for s in route_states() if s.key in keys}
@@ -178,7 +180,14 @@ def change_routes(
 def set_kill_switch(
     active: bool, *, reason: str = "", actor: Any = None, source: str = "python"
 ) -> RouteChange:
-    """Turn the kill switch on (every route serves local) or off (routes as configured)."""
+    """Turn the kill switch on (every route serves local) or off (routes as configured).
+
+    Turning it off sends routes to the service again, so the version gate checks them first.
+    """
+    if not active:
+        _check_gate(
+            [RouteKey(r.use_case, r.controller) for r in Route.objects.exclude(mode="local")]
+        )
     Switch = get_waffle_switch_model()
     with transaction.atomic():
         switch, _ = Switch.objects.select_for_update().get_or_create(
@@ -260,6 +269,18 @@ def _check_allowed(key: RouteKey, mode: Mode) -> None:
             f"{key.name}: the data of {key.use_case} is no longer shared, so local cannot "
             "serve it; use remote"
         )
+
+
+def _check_gate(keys: list[RouteKey]) -> None:
+    """Ask the live service whether it serves what the routes call (see strangler.gate)."""
+    if not keys:
+        return
+    from strangler import gate  # loads the gRPC client: only when a route goes remote
+
+    try:
+        gate.check_switch(keys)
+    except gate.GateRefused as exc:
+        raise RouteError(str(exc)) from None
 
 
 def _lookup(spec: RolloutSpec) -> tuple[list[Any], list[Group]]:

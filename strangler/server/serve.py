@@ -1,7 +1,9 @@
 """Build, run and gracefully stop a carved service's gRPC server.
 
 Health checking and reflection are standard so that tools nobody here wrote (grpcurl,
-grpc_health_probe, a Kubernetes probe) work against every carved service.
+grpc_health_probe, a Kubernetes probe) work against every carved service. ServiceInfo
+(``strangler.api.v1``) is standard too: it tells the monolith's version gate the build's
+version and every method the server answers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from strangler.server import service_info
+
 log = logging.getLogger("strangler.server")
 
 # (servicer, add_XServicer_to_server, full service name)
@@ -30,6 +34,7 @@ class RunningServer:
     port: int
     health: health.HealthServicer
     service_names: list[str] = field(default_factory=list)
+    served: frozenset[str] = frozenset()  # every method it answers, as ServiceInfo reports
 
     def stop(self, grace: float) -> None:
         """Refuse new calls, let in-flight calls finish for up to ``grace`` seconds."""
@@ -44,30 +49,42 @@ def start(
     port: int = 50051,
     workers: int = 8,
     interceptors: Sequence[grpc.ServerInterceptor] = (),
+    version: str = "",
+    build_id: str = "",
+    disabled_rpcs: Sequence[str] = (),
 ) -> RunningServer:
+    """Build and start the server; ``disabled_rpcs`` ("pkg.Service/Method") answer
+    UNIMPLEMENTED and are not reported, as in a build that lacks them (ValueError if the
+    server has no such method)."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc-worker"),
         interceptors=list(interceptors),
     )
+    recorder = service_info.Recorder(server, disabled_rpcs)
     names = []
     for servicer, add_to_server, name in registrations:
-        add_to_server(servicer, server)
+        add_to_server(servicer, recorder)
         names.append(name)
+    info = service_info.ServiceInfoServicer(version, build_id)
+    service_info.add_to_server(info, recorder)
     health_servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for name in ["", *names]:
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, recorder)
+    for name in ["", *names, service_info.SERVICE_NAME]:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection(
         [
             *names,
+            service_info.SERVICE_NAME,
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
             reflection.SERVICE_NAME,
         ],
-        server,
+        recorder,
     )
+    served = recorder.served()
+    info.serve(served)
     bound = _listen(server, bind, port)
     server.start()
-    return RunningServer(server, bound, health_servicer, names)
+    return RunningServer(server, bound, health_servicer, names, served)
 
 
 def _listen(server: grpc.Server, bind: str, port: int) -> int:
