@@ -18,6 +18,7 @@ demo: install
 
 lint: install
 	$(PY) protos/generate.py --check
+	$(PY) manage.py strangler contract
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 

@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from strangler import metrics, shadow
 from strangler.errors import ServiceUnavailable
 from strangler.routing import Mode, controller_of, decide
+from strangler.routing import table as route_table
 
 log = logging.getLogger("strangler.usecases")
 
@@ -68,6 +69,12 @@ class UseCase:
         if mode is Mode.LOCAL:
             return self.local
         route = f"{self.name}:{controller_of(request)}"
+        if self.service is not None:
+            from strangler import gate  # loads the gRPC client: only for a non-local route
+
+            verdict = gate.closed(self)
+            if verdict is not None:
+                return self._closed(mode, route, verdict)
         if mode is Mode.REMOTE:
             return self._per_route("remote", route, self._counted_remote)
         if mode is Mode.SHADOW:
@@ -92,6 +99,21 @@ class UseCase:
         from strangler.client.declare import requirements_of  # loads grpc: only when asked
 
         return requirements_of(*(getattr(self.remote, op) for op in self.operations))
+
+    def _closed(self, mode: Mode, route: str, verdict: Any) -> SimpleNamespace:
+        """The service stopped serving what this use case calls (the version gate's run-time
+        guard): local serves while the data is shared, else every call is a 503."""
+        if mode is Mode.SHADOW or route_table.current().entry(*route.split(":", 1)).shared:
+            return self.local
+        return self._per_route(f"closed:{verdict.lacks}", route, lambda r: self._refusing(verdict))
+
+    def _refusing(self, verdict: Any) -> SimpleNamespace:
+        message = verdict.describe(self.name)
+
+        def refuse(*_args: Any, **_kwargs: Any) -> Any:
+            raise ServiceUnavailable(message, maybe_applied=False)
+
+        return SimpleNamespace(**{op: refuse for op in self.operations})
 
     def _per_route(
         self, kind: str, route: str, build: Callable[[str], SimpleNamespace]

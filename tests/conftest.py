@@ -88,3 +88,20 @@ def remote_sales(shared_service: ServiceProcess, settings) -> ServiceProcess:
     """Point the monolith's ``sales`` service at ``shared_service`` (token from test settings)."""
     settings.STRANGLER_SERVICE_TARGETS = {"sales": shared_service.target}
     return shared_service
+
+
+@pytest.fixture
+def gate_passes(monkeypatch):
+    """For tests about something else than the version gate: the live service is taken to
+    serve every RPC the use cases declare, so routes switch without one (tests/gate checks
+    the gate against real services)."""
+    from strangler.client import service_info
+    from strangler.usecases import registry
+
+    def live(service: str, **_: object) -> service_info.ServiceInfo:
+        methods = frozenset(
+            rpc for uc in registry.values() if uc.service == service for rpc in uc.required_rpcs()
+        )
+        return service_info.ServiceInfo(service, "gate-passes", "999.0.0", "test", methods)
+
+    monkeypatch.setattr(service_info, "live", live)

@@ -16,6 +16,11 @@ from strangler.routing import table
 
 
 @pytest.fixture(autouse=True)
+def _gate_passes(gate_passes) -> None:
+    """Switching routes is not what these tests test (see tests/gate)."""
+
+
+@pytest.fixture(autouse=True)
 def fresh_route_table() -> Iterator[None]:
     table._set(None)
     yield

@@ -19,6 +19,11 @@ from strangler.shadow.pool import ShadowPool, get_pool, reset_pool
 
 
 @pytest.fixture(autouse=True)
+def _gate_passes(gate_passes) -> None:
+    """Switching routes is not what these tests test (see tests/gate)."""
+
+
+@pytest.fixture(autouse=True)
 def no_inherited_evidence(request) -> None:
     """Start from no shadow evidence: other tests' shadow calls ran in the process's pool,
     whose threads write outside any test transaction."""
