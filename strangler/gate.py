@@ -104,8 +104,7 @@ def check_switch(route_names: Iterable[tuple[str, str]], *, resolver: Resolver |
             info = service_info.live(service, **({"resolver": resolver} if resolver else {}))
         except ServiceUnavailable as exc:
             raise GateRefused(
-                f"cannot switch {', '.join(routes)}: {exc}; the gate refuses what it cannot "
-                "prove"
+                f"cannot switch {', '.join(routes)}: {exc}; the gate refuses what it cannot prove"
             ) from None
         for use_case in use_cases:
             verdict = judge(use_case, info)
@@ -155,8 +154,11 @@ def _judge_once(use_case: Any, info: ServiceInfo) -> Verdict:
         )
         metrics.gate_closed(use_case.name, info.service)
     elif verdict.open and was_closed:
-        log.warning("reopening the remote side of %s: the %s service serves its RPCs again",
-                    use_case.name, info.service)
+        log.warning(
+            "reopening the remote side of %s: the %s service serves its RPCs again",
+            use_case.name,
+            info.service,
+        )
     return verdict
 
 
