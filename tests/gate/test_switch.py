@@ -1,0 +1,148 @@
+"""Switch time: a route moves to shadow or remote only if the live service serves its RPCs."""
+
+from __future__ import annotations
+
+import io
+
+import grpc
+import pytest
+from django.core.management import call_command
+from waffle.models import Flag, Switch
+
+from monolith.sales.use_cases import channels_read
+from strangler import gate
+from strangler.api.v1 import service_info_pb2, service_info_pb2_grpc
+from strangler.client import service_info
+from strangler.models import Route, RouteChange
+from strangler.routing import actions
+from tests import settings as test_settings
+from tests.gate.conftest import MISSING
+
+pytestmark = pytest.mark.django_db
+
+
+def strangler(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("strangler", *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def nothing_changed() -> bool:
+    return not (Route.objects.exists() or Flag.objects.exists() or RouteChange.objects.exists())
+
+
+@pytest.fixture
+def on_older(older_build, settings):
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": older_build.target}
+    return older_build
+
+
+def test_the_service_reports_exactly_what_it_answers(older_build):
+    info = service_info_pb2_grpc.ServiceInfoStub(
+        older_build.channel(test_settings.SERVICE_READ_TOKEN)
+    )
+    answer = info.GetServiceInfo(service_info_pb2.GetServiceInfoRequest())  # a read token will do
+    assert (answer.version, answer.build_id) == ("0.0.9", "older")
+    assert MISSING not in answer.methods
+    assert {"sales.v1.ChannelService/BatchGetChannels", gate.service_info.METHOD} <= set(
+        answer.methods
+    )
+    assert "sales.v1.ChannelService" in answer.services
+    call = older_build.channel().unary_unary(f"/{MISSING}")
+    with pytest.raises(grpc.RpcError) as refused:
+        call(b"", timeout=5)
+    assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    no_token = service_info_pb2_grpc.ServiceInfoStub(older_build.channel(token=None))
+    with pytest.raises(grpc.RpcError) as anonymous:
+        no_token.GetServiceInfo(service_info_pb2.GetServiceInfoRequest(), timeout=5)
+    assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_route_needing_a_missing_rpc_is_refused_naming_it_and_nothing_changes(on_older):
+    code, _, err = strangler("route", "channels.read:channel-detail", "--mode", "remote")
+    assert code == 1
+    assert err.strip() == (
+        f"strangler route: channels.read:channel-detail needs {MISSING}, which the sales "
+        f"service at {on_older.target} does not serve (version 0.0.9, build older)"
+    )
+    assert nothing_changed()
+
+
+def test_a_route_needing_a_newer_version_is_refused(on_older):
+    code, _, err = strangler("route", "sales_status.read:car-list", "--mode", "shadow")
+    assert code == 1
+    assert (
+        "sales_status.read:car-list needs sales.v1.SalesStatusService/BatchGetSalesStatuses "
+        "from version 0.1.0, which the sales service" in err
+    )
+    assert nothing_changed()
+
+
+def test_a_route_whose_rpcs_are_all_served_switches(on_older):
+    code, out, err = strangler("route", "sales_status.write:car-create", "--mode", "remote")
+    assert code == 0, err
+    assert "sales_status.write:car-create: local (nobody) -> remote (everyone)" in out
+    assert Route.objects.get(use_case="sales_status.write").mode == "remote"
+
+
+def test_a_stage_is_refused_whole_when_one_route_lacks_an_rpc(on_older):
+    with pytest.raises(actions.RouteError, match="channels.read:channel-detail, channels.read:"):
+        actions.change_routes("stage:1", "shadow", percent=10)
+    assert nothing_changed()
+
+
+def test_the_full_build_passes_the_same_routes(full_build, settings):
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": full_build.target}
+    assert len(actions.change_routes("stage:1", "remote-fallback")) == 2
+    assert len(actions.change_routes("stage:3", "shadow")) == 2
+
+
+def test_an_unreachable_service_refuses(settings):
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": "127.0.0.1:1"}
+    code, _, err = strangler("route", "stage:3", "--mode", "remote")
+    assert code == 1
+    assert "cannot switch sales_status.read:car-detail, sales_status.read:car-list" in err
+    assert "the gate refuses what it cannot prove" in err
+    assert nothing_changed()
+    assert strangler("route", "stage:3", "--mode", "local")[0] == 0  # going back needs no service
+
+
+def test_turning_the_kill_switch_off_asks_the_gate(on_older, settings):
+    Route.objects.create(use_case="channels.read", controller="channel-list", mode="remote")
+    actions.set_kill_switch(True, reason="incident")
+    with pytest.raises(actions.RouteError, match=f"channel-list needs {MISSING}"):
+        actions.set_kill_switch(False)
+    assert Switch.objects.get(name="strangler:kill").active
+
+
+def test_every_replica_is_asked_and_the_least_capable_decides(full_build, older_build, settings):
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": "sales.internal:50051"}
+    replicas = lambda _target: [full_build.target, older_build.target]  # noqa: E731
+    info = service_info.live("sales", resolver=replicas)
+    assert info.version == "0.0.9" and info.build_id == "full, older"
+    assert MISSING not in info.methods and len(info.addresses) == 2
+    with pytest.raises(gate.GateRefused, match=r"at sales.internal:50051 \(2 addresses\)"):
+        gate.check_switch([("channels.read", "channel-detail")], resolver=replicas)
+    only_full = lambda _target: [full_build.target]  # noqa: E731
+    assert gate.check_switch([("channels.read", "channel-detail")], resolver=only_full)
+    half_down = lambda _target: [full_build.target, "127.0.0.1:1"]  # noqa: E731
+    with pytest.raises(gate.GateRefused, match="cannot ask the sales service at 127.0.0.1:1"):
+        gate.check_switch([("channels.read", "channel-detail")], resolver=half_down)
+
+
+def test_a_host_name_resolves_to_each_of_its_addresses():
+    assert "127.0.0.1:50051" in service_info.resolve("localhost:50051")
+    assert service_info.resolve("127.0.0.1:7") == ["127.0.0.1:7"]
+    assert service_info.resolve("unix:/tmp/sales.sock") == ["unix:/tmp/sales.sock"]
+
+
+def test_use_cases_know_what_they_need():
+    assert channels_read.requirements() == {
+        "sales.v1.ChannelService/GetChannel": None,
+        "sales.v1.ChannelService/BatchGetChannels": None,
+        "sales.v1.ChannelService/ListChannels": None,
+    }
