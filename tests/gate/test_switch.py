@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import grpc
 import pytest
@@ -146,3 +147,29 @@ def test_use_cases_know_what_they_need():
         "sales.v1.ChannelService/BatchGetChannels": None,
         "sales.v1.ChannelService/ListChannels": None,
     }
+
+
+def test_service_info_shows_what_is_served_and_what_could_switch(on_older):
+    code, out, _ = strangler("service-info", "--json")
+    assert code == 0
+    (report,) = json.loads(out)["services"]
+    assert (report["service"], report["version"], report["build_id"]) == ("sales", "0.0.9", "older")
+    assert MISSING not in report["methods"]
+    routes = {r["route"]: r for r in report["routes"]}
+    assert routes["channels.read:channel-detail"]["lacks"] == [MISSING]
+    assert not routes["channels.read:channel-detail"]["switchable"]
+    assert routes["sales_status.write:car-create"]["switchable"]
+    code, table, _ = strangler("service-info", "--service", "sales")
+    assert code == 0
+    assert "version 0.0.9, build older" in table
+    assert "sales.v1.ChannelService/BatchGetChannels" in table
+    line = next(row for row in table.splitlines() if "channels.read:channel-detail" in row)
+    assert "NO" in line and MISSING in line
+
+
+def test_service_info_of_an_unreachable_service_is_one_line(settings):
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": "127.0.0.1:1"}
+    code, out, err = strangler("service-info")
+    assert code == 1 and not out
+    assert err.startswith("strangler service-info: cannot ask the sales service at 127.0.0.1:1")
+    assert len(err.strip().splitlines()) == 1
