@@ -131,18 +131,18 @@ def closed(use_case: Any) -> Verdict | None:
     info = service_info.cached(use_case.service)
     if info is None:
         return None  # nothing heard yet: the call itself will tell (UNIMPLEMENTED -> 503)
-    verdict = info.verdicts.get(use_case.name)
-    if verdict is None:
-        verdict = _judge_once(use_case, info)
-    return None if verdict.open else verdict
+    try:
+        return info.verdicts[use_case.name]  # None when open
+    except KeyError:
+        return _judge_once(use_case, info)
 
 
-def _judge_once(use_case: Any, info: ServiceInfo) -> Verdict:
+def _judge_once(use_case: Any, info: ServiceInfo) -> Verdict | None:
     with _lock:
-        verdict = info.verdicts.get(use_case.name)
-        if verdict is not None:
-            return verdict
-        verdict = info.verdicts[use_case.name] = judge(use_case, info)
+        if use_case.name in info.verdicts:
+            return info.verdicts[use_case.name]
+        verdict = judge(use_case, info)
+        info.verdicts[use_case.name] = None if verdict.open else verdict
         was_closed = _last_closed.get(use_case.name, False)
         _last_closed[use_case.name] = not verdict.open
     if not verdict.open and not was_closed:
@@ -159,7 +159,7 @@ def _judge_once(use_case: Any, info: ServiceInfo) -> Verdict:
             use_case.name,
             info.service,
         )
-    return verdict
+    return None if verdict.open else verdict
 
 
 def forget() -> None:

@@ -70,9 +70,7 @@ class UseCase:
             return self.local
         route = f"{self.name}:{controller_of(request)}"
         if self.service is not None:
-            from strangler import gate  # loads the gRPC client: only for a non-local route
-
-            verdict = gate.closed(self)
+            verdict = _gate().closed(self)
             if verdict is not None:
                 return self._closed(mode, route, verdict)
         if mode is Mode.REMOTE:
@@ -207,6 +205,17 @@ def _timed(route: str, side: str, func: Callable[..., Any], args: Any, kwargs: A
         raise
     finally:
         shadow.record_call(use_case, controller, side, time.perf_counter() - started, error)
+
+
+def _gate() -> ModuleType:
+    """``strangler.gate``, imported on the first non-local call: it loads the gRPC client."""
+    global _gate_module
+    if _gate_module is None:
+        _gate_module = importlib.import_module("strangler.gate")
+    return _gate_module
+
+
+_gate_module: ModuleType | None = None
 
 
 def _resolve(ref: Implementation) -> Any:
