@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import grpc
 import pytest
@@ -18,6 +20,7 @@ from strangler.models import Route, RouteChange
 from strangler.routing import actions
 from tests import settings as test_settings
 from tests.gate.conftest import MISSING
+from tests.service_process import REPO, service_env
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +176,20 @@ def test_service_info_of_an_unreachable_service_is_one_line(settings):
     assert code == 1 and not out
     assert err.startswith("strangler service-info: cannot ask the sales service at 127.0.0.1:1")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_disabling_a_method_the_service_lacks_stops_it_at_startup(service_db_url):
+    result = subprocess.run(
+        [sys.executable, "-m", "carved_service", "--port", "0"]
+        + ["--disable-rpc", "sales.v1.ChannelService/GetChanel"],
+        cwd=REPO,
+        env=service_env(service_db_url),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "carved_service: cannot disable sales.v1.ChannelService/GetChanel: the service has no "
+        "such method"
+    )
