@@ -48,10 +48,12 @@ class Verdict:
     def open(self) -> bool:
         return not self.lacks
 
-    def describe(self, routes: str) -> str:
-        verb = "need" if ", " in routes else "needs"
+    def describe(self, *routes: str) -> str:
+        """One line: which routes need what, from which service (the use case if no routes)."""
+        who = ", ".join(routes or (self.use_case,))
+        verb = "need" if len(routes) > 1 else "needs"
         return (
-            f"{routes} {verb} {', '.join(self.lacks)}, which the {self.service} service at "
+            f"{who} {verb} {', '.join(self.lacks)}, which the {self.service} service at "
             f"{self.target} does not serve (version {self.version or 'unknown'}, "
             f"build {self.build})"
         )
@@ -78,7 +80,9 @@ def judge(use_case: Any, info: ServiceInfo) -> Verdict:
 # Switch time
 
 
-def check_switch(route_names: Iterable[tuple[str, str]], *, resolver: Resolver | None = None):
+def check_switch(
+    route_names: Iterable[tuple[str, str]], *, resolver: Resolver | None = None
+) -> list[Verdict]:
     """Refuse (GateRefused) unless the live service serves what each route's use case needs.
 
     ``route_names``: (use case, controller) pairs. Each service is asked once, on every
@@ -101,7 +105,7 @@ def check_switch(route_names: Iterable[tuple[str, str]], *, resolver: Resolver |
     for service, use_cases in sorted(by_service.items()):
         routes = [r for uc in use_cases for r in by_use_case[uc.name]]
         try:
-            info = service_info.live(service, **({"resolver": resolver} if resolver else {}))
+            info = service_info.live(service, resolver=resolver)
         except ServiceUnavailable as exc:
             raise GateRefused(
                 f"cannot switch {', '.join(routes)}: {exc}; the gate refuses what it cannot prove"
@@ -110,7 +114,7 @@ def check_switch(route_names: Iterable[tuple[str, str]], *, resolver: Resolver |
             verdict = judge(use_case, info)
             verdicts.append(verdict)
             if not verdict.open:
-                refusals.append(verdict.describe(", ".join(by_use_case[use_case.name])))
+                refusals.append(verdict.describe(*by_use_case[use_case.name]))
     if refusals:
         raise GateRefused("; ".join(refusals))
     return verdicts
@@ -150,7 +154,7 @@ def _judge_once(use_case: Any, info: ServiceInfo) -> Verdict | None:
             "closing the remote side of %s: %s; its routes serve local while the data is "
             "shared, else answer 503",
             use_case.name,
-            verdict.describe(use_case.name),
+            verdict.describe(),
         )
         metrics.gate_closed(use_case.name, info.service)
     elif verdict.open and was_closed:

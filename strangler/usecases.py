@@ -106,7 +106,7 @@ class UseCase:
         return self._per_route(f"closed:{verdict.lacks}", route, lambda r: self._refusing(verdict))
 
     def _refusing(self, verdict: Any) -> SimpleNamespace:
-        message = verdict.describe(self.name)
+        message = verdict.describe()
 
         def refuse(*_args: Any, **_kwargs: Any) -> Any:
             raise ServiceUnavailable(message, maybe_applied=False)

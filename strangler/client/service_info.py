@@ -85,11 +85,14 @@ def resolve(target: str) -> list[str]:
     return list(addresses)
 
 
-def live(service: str, *, resolver: Resolver = resolve) -> ServiceInfo:
-    """What every replica of ``service`` serves now; ServiceUnavailable if one cannot say."""
+def live(service: str, *, resolver: Resolver | None = None) -> ServiceInfo:
+    """What every replica of ``service`` serves now; ServiceUnavailable if one cannot say.
+
+    ``resolver`` (default ``resolve``) turns the target into the addresses to ask.
+    """
     client = ServiceClient(service)
     target = client.target
-    answers = [_ask(client, address) for address in resolver(target)]
+    answers = [_ask(client, address) for address in (resolver or resolve)(target)]
     if not answers:
         raise unavailable(f"{target} resolves to no address")
     return ServiceInfo(
