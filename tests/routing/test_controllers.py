@@ -242,6 +242,19 @@ def test_remote_calls_are_counted_as_evidence(world):
     assert shadowed_remote_calls("channel-detail") > before
 
 
+@pytest.mark.parametrize("kind", ["car", "toy"])
+def test_a_sale_whose_status_the_service_refuses_is_not_kept(world, kind):
+    """The status is written outside the row's transaction; a refusal deletes the row."""
+    actions.change_routes(f"*:{kind}-create", "remote")
+    model = SALE_MODELS[kind]
+    before = model.objects.count()
+    response = _post(
+        world, f"/api/{PLURAL[kind]}/add/", {"title": "T", "price": "1", "channel_id": 999}
+    )
+    assert response.status_code == 400, response.content
+    assert model.objects.count() == before
+
+
 @pytest.fixture
 def dead_service(settings) -> str:
     """A loopback port where nothing listens: every call fails as UNAVAILABLE."""
