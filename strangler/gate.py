@@ -41,7 +41,7 @@ class Verdict:
     service: str
     target: str
     version: str
-    build: str
+    build_id: str
     lacks: tuple[str, ...]  # "pkg.Svc/Method" or "pkg.Svc/Method from version 1.2.0"
 
     @property
@@ -54,8 +54,8 @@ class Verdict:
         verb = "need" if len(routes) > 1 else "needs"
         return (
             f"{who} {verb} {', '.join(self.lacks)}, which the {self.service} service at "
-            f"{self.target} does not serve (version {self.version or 'unknown'}, "
-            f"build {self.build})"
+            f"{self.target} does not serve (version {self.version or 'unknown'}"
+            + (f", build {self.build_id})" if self.build_id else ", no build id)")
         )
 
 
@@ -74,7 +74,7 @@ def judge(use_case: Any, info: ServiceInfo) -> Verdict:
     where = info.target
     if len(info.addresses) > 1:
         where += f" ({len(info.addresses)} addresses)"
-    return Verdict(use_case.name, info.service, where, info.version, info.build, tuple(lacks))
+    return Verdict(use_case.name, info.service, where, info.version, info.build_id, tuple(lacks))
 
 
 # Switch time
