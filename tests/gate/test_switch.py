@@ -13,6 +13,7 @@ from django.core.management import call_command
 from waffle.models import Flag, Switch
 
 from monolith.sales.use_cases import channels_read
+from sales_api.v1 import channels_pb2, sales_status_pb2
 from strangler import gate
 from strangler.api.v1 import service_info_pb2, service_info_pb2_grpc
 from strangler.client import service_info
@@ -64,6 +65,24 @@ def test_the_service_reports_exactly_what_it_answers(older_build):
     with pytest.raises(grpc.RpcError) as anonymous:
         no_token.GetServiceInfo(service_info_pb2.GetServiceInfoRequest(), timeout=5)
     assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_every_sales_method_is_reported_if_and_only_if_it_is_answered(older_build):
+    """Both ways: what ServiceInfo lists is answered, what it leaves out is UNIMPLEMENTED."""
+    info = service_info_pb2_grpc.ServiceInfoStub(older_build.channel())
+    reported = set(info.GetServiceInfo(service_info_pb2.GetServiceInfoRequest()).methods)
+    channel = older_build.channel()
+    for service in (channels_pb2, sales_status_pb2):
+        for descriptor in service.DESCRIPTOR.services_by_name.values():
+            for method in descriptor.methods:
+                name = f"{descriptor.full_name}/{method.name}"
+                call = channel.unary_unary(f"/{name}")
+                try:
+                    call(b"", timeout=5)  # an empty request: refused or answered, not unknown
+                    code = grpc.StatusCode.OK
+                except grpc.RpcError as exc:
+                    code = exc.code()
+                assert (code != grpc.StatusCode.UNIMPLEMENTED) == (name in reported), name
 
 
 def test_a_route_needing_a_missing_rpc_is_refused_naming_it_and_nothing_changes(on_older):
