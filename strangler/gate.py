@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from strangler import metrics, versions
 from strangler.client import service_info
 from strangler.client.service_info import Resolver, ServiceInfo
@@ -106,7 +108,7 @@ def check_switch(
         routes = [r for uc in use_cases for r in by_use_case[uc.name]]
         try:
             info = service_info.live(service, resolver=resolver)
-        except ServiceUnavailable as exc:
+        except (ServiceUnavailable, ImproperlyConfigured) as exc:
             raise GateRefused(
                 f"cannot switch {', '.join(routes)}: {exc}; the gate refuses what it cannot prove"
             ) from None

@@ -7,6 +7,7 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from rich.console import Console
 from rich.table import Table
 
@@ -44,7 +45,7 @@ def run(options: dict[str, Any], out: Any) -> int:
 def _report(service: str) -> dict[str, Any]:
     try:
         info = service_info.live(service)
-    except ServiceUnavailable as exc:
+    except (ServiceUnavailable, ImproperlyConfigured) as exc:
         raise Failure(str(exc)) from None
     from strangler.usecases import registry
 

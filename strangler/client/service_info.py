@@ -166,11 +166,15 @@ def cached(service: str) -> ServiceInfo | None:
 
 
 def refresh(service: str) -> ServiceInfo | None:
-    """Ask ``service`` now over the process's channel and remember the answer."""
-    client = ServiceClient(service)
-    target = client.target
+    """Ask ``service`` now over the process's channel and remember the answer.
+
+    When it cannot answer, what was known is kept (None: unknown) and asked again after the
+    TTL, so a service that is down costs one attempt per TTL, not one per request.
+    """
     ttl = float(conf.get("SERVICE_INFO_TTL"))
     try:
+        client = ServiceClient(service)
+        target = client.target
         response = channels.unary(target, METHOD)(
             service_info_pb2.GetServiceInfoRequest(),
             timeout=policy.deadline_for(METHOD),
@@ -178,15 +182,22 @@ def refresh(service: str) -> ServiceInfo | None:
         )
     except grpc.RpcError as exc:
         log.info("%s", _why(service, target, exc))
-        with _lock:
-            previous = _entries.get(service)
-            info = previous.info if previous else None
-            _entries[service] = _Entry(info, time.monotonic() + ttl)
-        return info
+        return _keep(service, ttl)
+    except Exception:  # a setting missing, a bug: logged, and not retried on every request
+        log.exception("cannot ask the %s service what it serves", service)
+        return _keep(service, ttl)
     found = ServiceInfo(
         service, target, response.version, response.build_id, frozenset(response.methods)
     )
     return _store(found, ttl)
+
+
+def _keep(service: str, ttl: float) -> ServiceInfo | None:
+    with _lock:
+        previous = _entries.get(service)
+        info = previous.info if previous else None
+        _entries[service] = _Entry(info, time.monotonic() + ttl)
+    return info
 
 
 def not_served(service: str, method: str) -> None:
@@ -251,8 +262,6 @@ def _refresh_soon(service: str, *, force: bool = False) -> None:
     def run() -> None:
         try:
             refresh(service)
-        except Exception:  # a bug here must not stop the next refresh
-            log.exception("refreshing what the %s service serves failed", service)
         finally:
             with _lock:
                 _refreshing.discard(service)

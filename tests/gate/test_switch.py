@@ -212,3 +212,13 @@ def test_disabling_a_method_the_service_lacks_stops_it_at_startup(service_db_url
         "carved_service: cannot disable sales.v1.ChannelService/GetChanel: the service has no "
         "such method"
     )
+
+
+def test_a_service_without_an_address_refuses_in_one_line(settings):
+    settings.STRANGLER_SERVICE_TARGETS = {}
+    code, _, err = strangler("route", "channels.read:channel-list", "--mode", "shadow")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "STRANGLER_SERVICE_TARGETS has no address for the 'sales' service" in err
+    assert nothing_changed()
+    assert service_info.refresh("sales") is None  # run time: unknown, asked again after the TTL
+    assert service_info._entries["sales"].info is None
