@@ -46,9 +46,17 @@ DATABASE_ROUTERS = ["carved_service.router.SalesDataRouter"]
 DEV_AUTH_TOKENS = "dev-only-token:write"
 AUTH_TOKENS = os.environ.get("CARVED_AUTH_TOKENS", DEV_AUTH_TOKENS)
 
+
+def _package_version() -> str:
+    try:
+        return metadata.version("strangler")
+    except metadata.PackageNotFoundError:
+        return ""  # unknown: the gate then refuses any route that needs a minimum version
+
+
 # What ServiceInfo reports (the monolith's version gate compares it with what it needs):
 # the build's version (default: the installed package's) and an id such as a commit hash.
-VERSION = os.environ.get("CARVED_VERSION") or metadata.version("strangler")
+VERSION = os.environ.get("CARVED_VERSION") or _package_version()
 BUILD_ID = os.environ.get("CARVED_BUILD_ID", "")
 
 LOGGING = {
