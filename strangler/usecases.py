@@ -68,11 +68,12 @@ class UseCase:
         mode = decide(request, self.name)
         if mode is Mode.LOCAL:
             return self.local
-        route = f"{self.name}:{controller_of(request)}"
+        controller = controller_of(request)
+        route = f"{self.name}:{controller}"
         if self.service is not None:
             verdict = _gate().closed(self)
             if verdict is not None:
-                return self._closed(mode, route, verdict)
+                return self._closed(mode, controller, verdict)
         if mode is Mode.REMOTE:
             return self._per_route("remote", route, self._counted_remote)
         if mode is Mode.SHADOW:
@@ -98,16 +99,16 @@ class UseCase:
 
         return requirements_of(*(getattr(self.remote, op) for op in self.operations))
 
-    def _closed(self, mode: Mode, route: str, verdict: Any) -> SimpleNamespace:
+    def _closed(self, mode: Mode, controller: str, verdict: Any) -> SimpleNamespace:
         """The service stopped serving what this use case calls (the version gate's run-time
         guard): local serves while the data is shared, else every call is a 503."""
-        if mode is Mode.SHADOW or route_table.current().entry(*route.split(":", 1)).shared:
+        if mode is Mode.SHADOW or route_table.current().entry(self.name, controller).shared:
             return self.local
-        return self._per_route(f"closed:{verdict.lacks}", route, lambda r: self._refusing(verdict))
-
-    def _refusing(self, verdict: Any) -> SimpleNamespace:
         message = verdict.describe()
+        route = f"{self.name}:{controller}"
+        return self._per_route(f"closed:{message}", route, lambda _: self._refusing(message))
 
+    def _refusing(self, message: str) -> SimpleNamespace:
         def refuse(*_args: Any, **_kwargs: Any) -> Any:
             raise ServiceUnavailable(message, maybe_applied=False)
 
