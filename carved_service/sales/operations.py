@@ -6,7 +6,6 @@ Rules that depend on status live here now: the service is their owner.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from django.db import IntegrityError, router, transaction
 from django.db.models import ProtectedError, QuerySet
@@ -113,14 +112,6 @@ def get_status(key: SaleKey) -> SalesStatus:
     return _one(_by_key(key), f"{key[0]} sale {key[1]} has no sales status")
 
 
-def batch_get_statuses(keys: list[SaleKey]) -> list[SalesStatus]:
-    """Statuses of many sales: one query per sale kind, whatever the number of sales."""
-    rows: list[SalesStatus] = []
-    for kind, ids in _ids_by_kind(keys).items():
-        rows.extend(SalesStatus.objects.filter(sale_kind=kind, sale_id__in=ids))
-    return rows
-
-
 # What batch_get_status_rows returns, in this order
 STATUS_COLUMNS = (
     "sale_kind",
@@ -134,8 +125,8 @@ STATUS_COLUMNS = (
 
 
 def batch_get_status_rows(keys: list[SaleKey]) -> list[tuple]:
-    """``batch_get_statuses`` as tuples of ``STATUS_COLUMNS``, for the batch read path:
-    same queries, rows and order, without building a model instance per row."""
+    """Statuses of many sales as tuples of ``STATUS_COLUMNS``: one query per sale kind,
+    whatever the number of sales, and no model instance per row (the batch read path)."""
     rows: list[tuple] = []
     for kind, ids in _ids_by_kind(keys).items():
         query = SalesStatus.objects.filter(sale_kind=kind, sale_id__in=ids)
@@ -214,10 +205,6 @@ def delete_status(key: SaleKey) -> None:
         deleted, _ = _by_key(key).delete()
     if not deleted:
         raise NotFound(f"{key[0]} sale {key[1]} has no sales status")
-
-
-def channels_of(statuses: Iterable[SalesStatus]) -> list[Channel]:
-    return channels_with_ids({s.channel_id for s in statuses if s.channel_id})
 
 
 def channels_with_ids(ids: set[int]) -> list[Channel]:
