@@ -44,7 +44,9 @@ DATABASE_ROUTERS = ["carved_service.router.SalesDataRouter"]
 # own (``default``), one stage at a time; driven by ``manage.py strangler split`` over the
 # SplitAdmin RPC (see docs/db-split-operations.md).
 STRANGLER_SPLIT_GROUPS = {
-    "sales": {"tables": [{"name": "sales_channel", "key": "id"}, {"name": "sales_status", "key": "id"}]}
+    "sales": {
+        "tables": [{"name": "sales_channel", "key": "id"}, {"name": "sales_status", "key": "id"}]
+    }
 }
 
 # Who may call: "token:scope,..." with scope read (Get/BatchGet/List), write (every data
