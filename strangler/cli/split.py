@@ -140,7 +140,7 @@ def _verify(group: str, options: dict, where: dict, out: TextIO) -> int:
         out.write(split_actions.as_json(report) + "\n")
         return 1 if left else 0
     table = Table(title=f"verify {group}", title_justify="left")
-    for column in ("table", "old rows", "new rows", "missing", "extra", "different"):
+    for column in ("table", "compared", "missing", "extra", "different"):
         table.add_column(column, justify="left" if column == "table" else "right")
     table.add_column("examples (keys)", overflow="fold")
     for t in report.tables:
@@ -154,14 +154,12 @@ def _verify(group: str, options: dict, where: dict, out: TextIO) -> int:
             if keys
         )
         table.add_row(
-            t.table, *map(str, (t.old_rows, t.new_rows, t.missing, t.extra, t.different)), examples
+            t.table, *map(str, (t.rows_compared, t.missing, t.extra, t.different)), examples
         )
     console = _console(out)
     console.print(table)
-    if report.repaired:
-        console.print(f"{report.differences} differences found and repaired")
-    else:
-        console.print(f"{report.differences} differences")
+    done = "found and repaired" if report.repaired else f"(against the {report.truth} side)"
+    console.print(f"{report.differences} differences {done}")
     return 1 if left else 0
 
 
@@ -171,8 +169,8 @@ def _cleanup(group: str, options: dict, where: dict, out: TextIO) -> int:
         out.write(split_actions.as_json(done) + "\n")
         return 0
     console = _console(out)
-    for archived in done.archived:
-        console.print(f"archived {archived.table}: {archived.rows} rows to {archived.path}")
+    for note in done.status.last_change.notes:
+        console.print(note)
     console.print(f"{group}: old tables dropped; stage {done.status.stage}")
     return 0
 
@@ -199,7 +197,9 @@ def _print_status(found: pb.SplitStatus, console: Console) -> None:
     table.add_row("writes to", found.writes_to)
     table.add_row("next", found.next_stage or "-")
     table.add_row("rollback to", found.previous_stage or "-")
-    table.add_row("pending sync", str(found.pending_sync))
+    table.add_row(
+        "pending sync", f"{found.pending_forward} old -> new, {found.pending_reverse} new -> old"
+    )
     change = found.last_change
     if change.to_stage:
         table.add_row(
@@ -209,10 +209,11 @@ def _print_status(found: pb.SplitStatus, console: Console) -> None:
         )
     console.print(table)
     rows = Table(title="tables", title_justify="left")
-    for column in ("table", "key", "old rows", "new rows"):
-        rows.add_column(column, justify="right" if "rows" in column else "left")
+    for column in ("table", "key", "old rows", "new rows", "copied"):
+        rows.add_column(column, justify="left" if column in ("table", "key") else "right")
     for t in found.tables:
-        rows.add_row(t.name, t.key, _count(t.old_rows), _count(t.new_rows))
+        copied = f"{t.rows_copied:,}" + (" (done)" if t.copy_done else "")
+        rows.add_row(t.name, t.key, _count(t.old_rows), _count(t.new_rows), copied)
     console.print(rows)
 
 

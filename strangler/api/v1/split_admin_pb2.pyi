@@ -35,30 +35,36 @@ class RollbackSplitRequest(_message.Message):
     def __init__(self, group: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SplitTableState(_message.Message):
-    __slots__ = ("name", "key", "old_rows", "new_rows")
+    __slots__ = ("name", "key", "old_rows", "new_rows", "rows_copied", "copy_done")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     OLD_ROWS_FIELD_NUMBER: _ClassVar[int]
     NEW_ROWS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_COPIED_FIELD_NUMBER: _ClassVar[int]
+    COPY_DONE_FIELD_NUMBER: _ClassVar[int]
     name: str
     key: str
     old_rows: int
     new_rows: int
-    def __init__(self, name: _Optional[str] = ..., key: _Optional[str] = ..., old_rows: _Optional[int] = ..., new_rows: _Optional[int] = ...) -> None: ...
+    rows_copied: int
+    copy_done: bool
+    def __init__(self, name: _Optional[str] = ..., key: _Optional[str] = ..., old_rows: _Optional[int] = ..., new_rows: _Optional[int] = ..., rows_copied: _Optional[int] = ..., copy_done: _Optional[bool] = ...) -> None: ...
 
 class SplitStageChange(_message.Message):
-    __slots__ = ("from_stage", "to_stage", "actor", "reason", "changed_at")
+    __slots__ = ("from_stage", "to_stage", "actor", "reason", "changed_at", "notes")
     FROM_STAGE_FIELD_NUMBER: _ClassVar[int]
     TO_STAGE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
     from_stage: str
     to_stage: str
     actor: str
     reason: str
     changed_at: str
-    def __init__(self, from_stage: _Optional[str] = ..., to_stage: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., changed_at: _Optional[str] = ...) -> None: ...
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, from_stage: _Optional[str] = ..., to_stage: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., changed_at: _Optional[str] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SplitStatus(_message.Message):
     __slots__ = ("group", "stage", "stages", "next_stage", "previous_stage", "reads_from", "writes_to", "tables", "pending_sync", "last_change")
@@ -147,10 +153,9 @@ class VerifySplitRequest(_message.Message):
     def __init__(self, group: _Optional[str] = ..., repair: _Optional[bool] = ..., max_examples: _Optional[int] = ...) -> None: ...
 
 class SplitTableDifferences(_message.Message):
-    __slots__ = ("table", "old_rows", "new_rows", "missing", "extra", "different", "missing_examples", "extra_examples", "different_examples", "repaired")
+    __slots__ = ("table", "rows_compared", "missing", "extra", "different", "missing_examples", "extra_examples", "different_examples", "repaired")
     TABLE_FIELD_NUMBER: _ClassVar[int]
-    OLD_ROWS_FIELD_NUMBER: _ClassVar[int]
-    NEW_ROWS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_COMPARED_FIELD_NUMBER: _ClassVar[int]
     MISSING_FIELD_NUMBER: _ClassVar[int]
     EXTRA_FIELD_NUMBER: _ClassVar[int]
     DIFFERENT_FIELD_NUMBER: _ClassVar[int]
@@ -159,8 +164,7 @@ class SplitTableDifferences(_message.Message):
     DIFFERENT_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
     REPAIRED_FIELD_NUMBER: _ClassVar[int]
     table: str
-    old_rows: int
-    new_rows: int
+    rows_compared: int
     missing: int
     extra: int
     different: int
@@ -168,19 +172,25 @@ class SplitTableDifferences(_message.Message):
     extra_examples: _containers.RepeatedScalarFieldContainer[str]
     different_examples: _containers.RepeatedScalarFieldContainer[str]
     repaired: int
-    def __init__(self, table: _Optional[str] = ..., old_rows: _Optional[int] = ..., new_rows: _Optional[int] = ..., missing: _Optional[int] = ..., extra: _Optional[int] = ..., different: _Optional[int] = ..., missing_examples: _Optional[_Iterable[str]] = ..., extra_examples: _Optional[_Iterable[str]] = ..., different_examples: _Optional[_Iterable[str]] = ..., repaired: _Optional[int] = ...) -> None: ...
+    def __init__(self, table: _Optional[str] = ..., rows_compared: _Optional[int] = ..., missing: _Optional[int] = ..., extra: _Optional[int] = ..., different: _Optional[int] = ..., missing_examples: _Optional[_Iterable[str]] = ..., extra_examples: _Optional[_Iterable[str]] = ..., different_examples: _Optional[_Iterable[str]] = ..., repaired: _Optional[int] = ...) -> None: ...
 
 class SplitVerifyReport(_message.Message):
-    __slots__ = ("group", "tables", "differences", "repaired")
+    __slots__ = ("group", "tables", "differences", "repaired", "stage", "truth", "seconds")
     GROUP_FIELD_NUMBER: _ClassVar[int]
     TABLES_FIELD_NUMBER: _ClassVar[int]
     DIFFERENCES_FIELD_NUMBER: _ClassVar[int]
     REPAIRED_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    TRUTH_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
     group: str
     tables: _containers.RepeatedCompositeFieldContainer[SplitTableDifferences]
     differences: int
     repaired: bool
-    def __init__(self, group: _Optional[str] = ..., tables: _Optional[_Iterable[_Union[SplitTableDifferences, _Mapping]]] = ..., differences: _Optional[int] = ..., repaired: _Optional[bool] = ...) -> None: ...
+    stage: str
+    truth: str
+    seconds: float
+    def __init__(self, group: _Optional[str] = ..., tables: _Optional[_Iterable[_Union[SplitTableDifferences, _Mapping]]] = ..., differences: _Optional[int] = ..., repaired: _Optional[bool] = ..., stage: _Optional[str] = ..., truth: _Optional[str] = ..., seconds: _Optional[float] = ...) -> None: ...
 
 class CleanupSplitRequest(_message.Message):
     __slots__ = ("group", "archive_dir")
@@ -190,20 +200,8 @@ class CleanupSplitRequest(_message.Message):
     archive_dir: str
     def __init__(self, group: _Optional[str] = ..., archive_dir: _Optional[str] = ...) -> None: ...
 
-class SplitArchivedTable(_message.Message):
-    __slots__ = ("table", "rows", "path")
-    TABLE_FIELD_NUMBER: _ClassVar[int]
-    ROWS_FIELD_NUMBER: _ClassVar[int]
-    PATH_FIELD_NUMBER: _ClassVar[int]
-    table: str
-    rows: int
-    path: str
-    def __init__(self, table: _Optional[str] = ..., rows: _Optional[int] = ..., path: _Optional[str] = ...) -> None: ...
-
 class CleanupSplitResponse(_message.Message):
-    __slots__ = ("status", "archived")
+    __slots__ = ("status",)
     STATUS_FIELD_NUMBER: _ClassVar[int]
-    ARCHIVED_FIELD_NUMBER: _ClassVar[int]
     status: SplitStatus
-    archived: _containers.RepeatedCompositeFieldContainer[SplitArchivedTable]
-    def __init__(self, status: _Optional[_Union[SplitStatus, _Mapping]] = ..., archived: _Optional[_Iterable[_Union[SplitArchivedTable, _Mapping]]] = ...) -> None: ...
+    def __init__(self, status: _Optional[_Union[SplitStatus, _Mapping]] = ...) -> None: ...
