@@ -29,7 +29,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 from strangler.errors import NotFound
+from strangler.server import split_sync
 from strangler.split import Engine, SplitError, SplitGroup, Stage, TableSpec
+from strangler.split.stages import applies
 
 STAGE_TTL = 1.0
 
@@ -81,6 +83,11 @@ def group_of_table(table: str) -> str | None:
     return None
 
 
+def is_active(name: str) -> bool:
+    """Whether group ``name`` is active: its old database is configured."""
+    return groups()[name][1] in settings.DATABASES
+
+
 def aliases(name: str) -> tuple[str, str]:
     _group, old, new = groups()[name]
     return old, new
@@ -100,6 +107,8 @@ def remember(name: str, value: Stage | str) -> Stage:
     current = Stage(value)
     with _lock:
         _stages[name] = (current, time.monotonic())
+    if applies(current):
+        split_sync.ensure_running()
     return current
 
 
