@@ -104,6 +104,8 @@ def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
     tasks: dict[str, Any] = {}
 
     def progress(batch: pb.SplitCopyBatch) -> None:
+        if not tasks:
+            bars.start()  # not before: a copy refused at once prints nothing but its error
         if batch.table not in tasks:
             tasks[batch.table] = bars.add_task(
                 batch.table, total=batch.rows_total, rate="-", eta="-"
@@ -116,7 +118,7 @@ def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
             eta="-" if batch.eta_seconds < 0 else f"{batch.eta_seconds:,.0f}s",
         )
 
-    with bars:
+    try:
         summary = split_actions.copy(
             group,
             batch_size=options["batch_size"],
@@ -124,6 +126,9 @@ def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
             progress=progress,
             **where,
         )
+    finally:
+        if tasks:
+            bars.stop()
     if options["json"]:
         out.write(split_actions.as_json(summary) + "\n")
         return 0
