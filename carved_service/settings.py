@@ -45,7 +45,9 @@ DATABASE_ROUTERS = ["carved_service.router.SalesDataRouter"]
 # SplitAdmin RPC (see docs/db-split-operations.md).
 STRANGLER_SPLIT_GROUPS = {
     "sales": {
-        "tables": [{"name": "sales_channel", "key": "id"}, {"name": "sales_status", "key": "id"}]
+        "tables": [{"name": "sales_channel", "key": "id"}, {"name": "sales_status", "key": "id"}],
+        # How long the old tables stay frozen before cleanup may drop them (default 7 days).
+        "retention_seconds": float(os.environ.get("CARVED_SPLIT_RETENTION_SECONDS", 7 * 86400)),
     }
 }
 

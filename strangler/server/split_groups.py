@@ -7,6 +7,7 @@ Read from the service's settings::
             "tables": [{"name": "sales_channel", "key": "id"}, ...],  # parents first
             "old": "sales",      # alias of the monolith's database (default "sales")
             "new": "default",    # alias of the service's own database (default "default")
+            "retention_seconds": 604800,  # frozen this long before cleanup (engine default)
         }
     }
 
@@ -40,8 +41,8 @@ _stages: dict[str, tuple[Stage, float]] = {}  # group -> (stage, monotonic time 
 
 
 @functools.cache
-def groups() -> dict[str, tuple[SplitGroup, str, str]]:
-    """{name: (group, old alias, new alias)} from ``STRANGLER_SPLIT_GROUPS``."""
+def groups() -> dict[str, tuple[SplitGroup, str, str, dict[str, Any]]]:
+    """{name: (group, old alias, new alias, engine options)} from ``STRANGLER_SPLIT_GROUPS``."""
     found = {}
     for name, spec in getattr(settings, "STRANGLER_SPLIT_GROUPS", {}).items():
         try:
@@ -51,7 +52,10 @@ def groups() -> dict[str, tuple[SplitGroup, str, str]]:
             group = SplitGroup(name, tables)
         except (KeyError, TypeError, SplitError) as exc:
             raise ImproperlyConfigured(f"STRANGLER_SPLIT_GROUPS[{name!r}]: {exc}") from None
-        found[name] = (group, spec.get("old", "sales"), spec.get("new", "default"))
+        options = {}
+        if "retention_seconds" in spec:
+            options["retention_seconds"] = float(spec["retention_seconds"])
+        found[name] = (group, spec.get("old", "sales"), spec.get("new", "default"), options)
     return found
 
 
@@ -66,18 +70,18 @@ def engine(name: str) -> Engine:
     if found is None:
         known = ", ".join(sorted(groups())) or "none"
         raise NotFound(f"no split group {name!r} (known: {known})")
-    group, old, new = found
+    group, old, new, options = found
     if old not in settings.DATABASES:
         raise NotFound(
             f"split group {name!r} is not active: the service has no {old!r} database "
             "(set CARVED_SHARED_DATABASE_URL)"
         )
-    return Engine(group, old=old, new=new)
+    return Engine(group, old=old, new=new, **options)
 
 
 def group_of_table(table: str) -> str | None:
     """The active group that moves ``table``, if any."""
-    for name, (group, old, _new) in groups().items():
+    for name, (group, old, _new, _options) in groups().items():
         if old in settings.DATABASES and any(t.name == table for t in group.tables):
             return name
     return None
@@ -89,7 +93,7 @@ def is_active(name: str) -> bool:
 
 
 def aliases(name: str) -> tuple[str, str]:
-    _group, old, new = groups()[name]
+    _group, old, new, _options = groups()[name]
     return old, new
 
 

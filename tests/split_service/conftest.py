@@ -20,6 +20,7 @@ import psycopg2
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.db.utils import load_backend
 from psycopg2 import sql
 
 from sales_api.v1 import channels_pb2, channels_pb2_grpc, sales_status_pb2, sales_status_pb2_grpc
@@ -36,6 +37,8 @@ from tests.service_process import (
 )
 
 OLD = "split_old"
+# Cleanup may drop the old tables as soon as they are frozen.
+SERVICE_ENV = {"CARVED_SPLIT_RETENTION_SECONDS": "0"}
 SUFFIX = test_settings.DB_SUFFIX
 
 
@@ -90,7 +93,7 @@ class Split:
         """Start the service again on the same databases (after a stop or a kill)."""
         if self.service.process.poll() is None:
             self.service.stop()
-        self.service = start_service(self.new_url, shared_url=self.old_url)
+        self.service = start_service(self.new_url, shared_url=self.old_url, **SERVICE_ENV)
         client_channels.close_all()  # the monolith reconnects to the new port
         self._point_monolith()
 
@@ -126,7 +129,7 @@ def split(split_templates, settings) -> Iterator[Split]:
     new_url = clone(split_templates[1], f"strangler_split_new_{SUFFIX}")
     _add_alias(old_url)
     route_table._set(None)
-    service = start_service(new_url, shared_url=old_url)
+    service = start_service(new_url, shared_url=old_url, **SERVICE_ENV)
     settings.STRANGLER_SERVICE_TARGETS = {"sales": service.target}
     found = Split(old_url, new_url, service)
     try:
@@ -137,11 +140,15 @@ def split(split_templates, settings) -> Iterator[Split]:
         client_channels.close_all()
         connections[OLD].close()
         del connections[OLD]
-        del connections.settings[OLD]
         route_table._set(None)
 
 
 def _add_alias(url: str) -> None:
-    """Give the monolith's ORM a connection to the old database, as alias ``OLD``."""
-    config = dj_database_url.parse(url)
-    connections.settings[OLD] = connections.configure_settings({OLD: config})[OLD]
+    """Give the monolith's ORM a connection to the old database, as alias ``OLD``.
+
+    Only the connection is registered, not a setting: Django lets a test use such a
+    dynamically created connection without listing it in the test's databases.
+    """
+    both = {"default": dict(connections.settings["default"]), OLD: dj_database_url.parse(url)}
+    config = connections.configure_settings(both)[OLD]
+    connections[OLD] = load_backend(config["ENGINE"]).DatabaseWrapper(config, OLD)

@@ -67,7 +67,7 @@ class SplitStageChange(_message.Message):
     def __init__(self, from_stage: _Optional[str] = ..., to_stage: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., changed_at: _Optional[str] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SplitStatus(_message.Message):
-    __slots__ = ("group", "stage", "stages", "next_stage", "previous_stage", "reads_from", "writes_to", "tables", "pending_sync", "last_change")
+    __slots__ = ("group", "stage", "stages", "next_stage", "previous_stage", "reads_from", "writes_to", "tables", "pending_forward", "pending_reverse", "last_change")
     GROUP_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     STAGES_FIELD_NUMBER: _ClassVar[int]
@@ -76,7 +76,8 @@ class SplitStatus(_message.Message):
     READS_FROM_FIELD_NUMBER: _ClassVar[int]
     WRITES_TO_FIELD_NUMBER: _ClassVar[int]
     TABLES_FIELD_NUMBER: _ClassVar[int]
-    PENDING_SYNC_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FORWARD_FIELD_NUMBER: _ClassVar[int]
+    PENDING_REVERSE_FIELD_NUMBER: _ClassVar[int]
     LAST_CHANGE_FIELD_NUMBER: _ClassVar[int]
     group: str
     stage: str
@@ -86,9 +87,10 @@ class SplitStatus(_message.Message):
     reads_from: str
     writes_to: str
     tables: _containers.RepeatedCompositeFieldContainer[SplitTableState]
-    pending_sync: int
+    pending_forward: int
+    pending_reverse: int
     last_change: SplitStageChange
-    def __init__(self, group: _Optional[str] = ..., stage: _Optional[str] = ..., stages: _Optional[_Iterable[str]] = ..., next_stage: _Optional[str] = ..., previous_stage: _Optional[str] = ..., reads_from: _Optional[str] = ..., writes_to: _Optional[str] = ..., tables: _Optional[_Iterable[_Union[SplitTableState, _Mapping]]] = ..., pending_sync: _Optional[int] = ..., last_change: _Optional[_Union[SplitStageChange, _Mapping]] = ...) -> None: ...
+    def __init__(self, group: _Optional[str] = ..., stage: _Optional[str] = ..., stages: _Optional[_Iterable[str]] = ..., next_stage: _Optional[str] = ..., previous_stage: _Optional[str] = ..., reads_from: _Optional[str] = ..., writes_to: _Optional[str] = ..., tables: _Optional[_Iterable[_Union[SplitTableState, _Mapping]]] = ..., pending_forward: _Optional[int] = ..., pending_reverse: _Optional[int] = ..., last_change: _Optional[_Union[SplitStageChange, _Mapping]] = ...) -> None: ...
 
 class CopySplitRequest(_message.Message):
     __slots__ = ("group", "batch_size", "rows_per_second")
