@@ -39,6 +39,7 @@ LOOKUP_DEADLINE = 1.0
 
 _lock = threading.Lock()
 _seen: dict[str, tuple[bool, float]] = {}  # group -> (shared, monotonic time read)
+_unknown: set[str] = set()  # groups whose stage could not be read last time
 
 
 def data_shared(use_case: str) -> bool:
@@ -64,11 +65,13 @@ def remember(group: str, stage: str) -> None:
     """Record a stage just read or set (the split commands call this), so routing uses it."""
     with _lock:
         _seen[group] = (is_shared_stage(stage), time.monotonic())
+        _unknown.discard(group)
 
 
 def forget(**_: Any) -> None:
     with _lock:
         _seen.clear()
+        _unknown.clear()
 
 
 setting_changed.connect(forget, dispatch_uid="strangler-data-shared")
@@ -84,9 +87,11 @@ def _shared(group: str) -> bool:
         stage = SplitAdminClient(group).status(group, deadline=LOOKUP_DEADLINE).stage
     except SplitAdminError as exc:
         shared = True if seen is None else seen[0]
-        log.warning("split stage of %s unknown (%s); assuming shared=%s", group, exc, shared)
-        with _lock:  # ask again after the TTL, not on every route table build
+        if group not in _unknown:  # once per outage, not on every route table build
+            log.warning("split stage of %s unknown (%s); assuming shared=%s", group, exc, shared)
+        with _lock:  # ask again after the TTL
             _seen[group] = (shared, time.monotonic())
+            _unknown.add(group)
         return shared
     remember(group, stage)
     return is_shared_stage(stage)
