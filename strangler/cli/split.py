@@ -209,8 +209,8 @@ def _print_status(found: pb.SplitStatus, console: Console) -> None:
     if change.to_stage:
         table.add_row(
             "last change",
-            f"{change.changed_at} {change.actor}: {change.from_stage} -> {change.to_stage} "
-            f"{change.reason}".strip(),
+            f"{change.changed_at} {change.actor}: {change.from_stage} -> {change.to_stage}"
+            + (f" ({change.reason})" if change.reason else ""),
         )
     console.print(table)
     rows = Table(title="tables", title_justify="left")

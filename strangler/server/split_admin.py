@@ -219,10 +219,22 @@ def _status(engine: Engine, status: GroupStatus) -> pb.SplitStatus:
         ],
         pending_forward=status.pending_forward,
         pending_reverse=status.pending_reverse,
-        last_change=pb.SplitStageChange(
-            to_stage=stage.value,
-            changed_at=status.changed_at.isoformat() if status.changed_at else "",
-        ),
+        last_change=_last_change(engine),
+    )
+
+
+def _last_change(engine: Engine) -> pb.SplitStageChange:
+    """The latest entry of the engine's audit of stage changes; empty if none yet."""
+    history = engine.history()
+    if not history:
+        return pb.SplitStageChange()
+    last = history[-1]
+    return pb.SplitStageChange(
+        from_stage=last["from_stage"],
+        to_stage=last["to_stage"],
+        actor=last["actor"],
+        reason=last["reason"],
+        changed_at=str(last["at"]),
     )
 
 

@@ -115,3 +115,15 @@ def _new_rows(url: str) -> int:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM sales_status")
         return cur.fetchone()[0]
+
+
+@pytest.mark.parametrize("action", ["status", "advance", "rollback", "copy", "verify", "cleanup"])
+def test_every_action_has_help(action, capsys):
+    from strangler.management.commands.strangler import Command
+
+    parser = Command().create_parser("manage.py", "strangler")
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(["split", action, "--help"])
+    assert exit_.value.code == 0
+    shown = capsys.readouterr().out
+    assert f"strangler split {action}" in shown and "--group" in shown and "--json" in shown
