@@ -92,9 +92,15 @@ def verify(
 
 
 def cleanup(
-    group: str = "sales", *, archive_dir: str = "", service: str = "sales"
+    group: str = "sales",
+    *,
+    archive_dir: str = "",
+    actor: object = None,
+    reason: str = "",
+    service: str = "sales",
 ) -> pb.CleanupSplitResponse:
-    done = SplitAdminClient(service).cleanup(group, archive_dir)
+    """Drop the old tables of a frozen group (cannot be undone; archive them first)."""
+    done = SplitAdminClient(service).cleanup(group, archive_dir, actor_name(actor), reason)
     _stage_changed(group, done.status.stage)
     return done
 

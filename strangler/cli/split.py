@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "(default: sales)",
         )
         child.add_argument("--json", action="store_true", help="print JSON instead of tables")
-        if name in ("advance", "rollback"):
+        if name in ("advance", "rollback", "cleanup"):
             child.add_argument("--reason", default="", help="why, kept in the service's audit")
         if name == "advance":
             child.add_argument(
@@ -169,7 +169,9 @@ def _verify(group: str, options: dict, where: dict, out: TextIO) -> int:
 
 
 def _cleanup(group: str, options: dict, where: dict, out: TextIO) -> int:
-    done = split_actions.cleanup(group, archive_dir=options["archive_dir"], **where)
+    done = split_actions.cleanup(
+        group, archive_dir=options["archive_dir"], reason=options["reason"], **where
+    )
     if options["json"]:
         out.write(split_actions.as_json(done) + "\n")
         return 0

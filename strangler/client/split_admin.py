@@ -82,8 +82,12 @@ class SplitAdminClient:
         request = pb.VerifySplitRequest(group=group, repair=repair)
         return self._unary("Verify", request, DEADLINES["long"])
 
-    def cleanup(self, group: str, archive_dir: str) -> pb.CleanupSplitResponse:
-        request = pb.CleanupSplitRequest(group=group, archive_dir=archive_dir)
+    def cleanup(
+        self, group: str, archive_dir: str, actor: str, reason: str
+    ) -> pb.CleanupSplitResponse:
+        request = pb.CleanupSplitRequest(
+            group=group, archive_dir=archive_dir, actor=actor, reason=reason
+        )
         return self._unary("Cleanup", request, DEADLINES["long"])
 
     def _unary(self, method: str, request, deadline: float):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import grpc
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from strangler.api.v1 import split_admin_pb2 as pb
 from strangler.api.v1 import split_admin_pb2_grpc
@@ -74,7 +74,12 @@ class SplitAdminService(split_admin_pb2_grpc.SplitAdminServicer):
     @rpc
     def Cleanup(self, request, context: Context) -> pb.CleanupSplitResponse:
         engine = _engine(request.group)
-        change = _refused(engine.cleanup, archive_dir=request.archive_dir or None, actor="cleanup")
+        change = _refused(
+            engine.cleanup,
+            archive_dir=request.archive_dir or None,
+            actor=_actor(request),
+            reason=request.reason,
+        )
         return pb.CleanupSplitResponse(status=_changed(engine, change))
 
     def Copy(self, request, context: Context) -> Iterator[pb.CopySplitProgress]:
@@ -89,8 +94,9 @@ class SplitAdminService(split_admin_pb2_grpc.SplitAdminServicer):
         except (UseCaseError, SplitError) as exc:
             code = FAILED_PRECONDITION if isinstance(exc, SplitError) else status_for(exc)
             context.abort(code, _one_line(exc))
-        except grpc.RpcError:
-            raise
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("database unavailable in SplitAdmin/Copy: %s", exc)
+            context.abort(grpc.StatusCode.UNAVAILABLE, "database unavailable; retry later")
         except Exception:
             if context.code() is not None:
                 raise

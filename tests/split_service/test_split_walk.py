@@ -160,6 +160,9 @@ def test_skipping_a_stage_is_refused_and_changes_nothing(split):
     assert err.startswith("strangler split: ") and err.count("\n") <= 1
     assert "copy" in err  # the reason names the stage that comes next
     assert status()["stage"] == "shared"
+    code, out, err = strangler("split", "copy")
+    assert (code, out) == (1, "")
+    assert err.strip() == "strangler split: copy runs at stage copy; group sales is at shared"
     code, _, err = strangler("split", "advance", "--to", "nonsense")
     assert code == 1 and "unknown stage" in err
     code, _, err = strangler("split", "status", "--group", "nope")

@@ -195,12 +195,16 @@ class SplitVerifyReport(_message.Message):
     def __init__(self, group: _Optional[str] = ..., tables: _Optional[_Iterable[_Union[SplitTableDifferences, _Mapping]]] = ..., differences: _Optional[int] = ..., repaired: _Optional[bool] = ..., stage: _Optional[str] = ..., truth: _Optional[str] = ..., seconds: _Optional[float] = ...) -> None: ...
 
 class CleanupSplitRequest(_message.Message):
-    __slots__ = ("group", "archive_dir")
+    __slots__ = ("group", "archive_dir", "actor", "reason")
     GROUP_FIELD_NUMBER: _ClassVar[int]
     ARCHIVE_DIR_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     group: str
     archive_dir: str
-    def __init__(self, group: _Optional[str] = ..., archive_dir: _Optional[str] = ...) -> None: ...
+    actor: str
+    reason: str
+    def __init__(self, group: _Optional[str] = ..., archive_dir: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class CleanupSplitResponse(_message.Message):
     __slots__ = ("status",)
