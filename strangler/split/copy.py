@@ -182,4 +182,3 @@ def reset_sequence(side: Side, table: Table) -> None:
                 f" max({side.q(table.key)}) IS NOT NULL) FROM {side.q(table.name)}",
                 [sequence],
             )
-

@@ -182,8 +182,9 @@ def _generic_candidates(truth: Side, other: Side, table: Table, diff: TableDiff)
         final = len(mine) < RANGE_ROWS
         bounds = lower if final else [*lower, (f"{key} <= %s", max(mine))]
         with other.cursor() as cur:
-            cur.execute(f"SELECT {cols} FROM {other.q(table.name)}{_where(bounds)}",
-                        [p for _, p in bounds])
+            cur.execute(
+                f"SELECT {cols} FROM {other.q(table.name)}{_where(bounds)}", [p for _, p in bounds]
+            )
             theirs = {row[table.key_index]: tuple(row) for row in cur.fetchall()}
         diff.rows_compared += len(mine)
         diff.ranges += 1

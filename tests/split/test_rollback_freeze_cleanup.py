@@ -113,8 +113,11 @@ def test_cleanup_waits_for_retention_then_drops_the_old_tables(pair: Pair) -> No
     ):
         engine.advance(actor="test", reason="too soon")
     assert engine.stage is Stage.FROZEN
-    pair.run("old", "CREATE TABLE monolith_report (id int, parent_id bigint"
-                    " CONSTRAINT report_parent_fk REFERENCES split_parent (id))")
+    pair.run(
+        "old",
+        "CREATE TABLE monolith_report (id int, parent_id bigint"
+        " CONSTRAINT report_parent_fk REFERENCES split_parent (id))",
+    )
     with pytest.raises(SplitError, match="constraint report_parent_fk on table monolith_report"):
         engine.cleanup(retention_seconds=0, actor="test")
     pair.run("old", "DROP TABLE monolith_report")
@@ -138,8 +141,9 @@ def test_cleanup_archives_the_old_tables_with_pg_dump(pair: Pair, tmp_path) -> N
     transition = engine.cleanup(archive_dir=tmp_path, retention_seconds=0, actor="test")
     dumps = list(tmp_path.glob("splittest-*.dump"))
     assert len(dumps) == 1 and any("archived" in note for note in transition.notes)
-    listing = subprocess.run(["pg_restore", "--list", str(dumps[0])], capture_output=True,
-                             text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pg_restore", "--list", str(dumps[0])], capture_output=True, text=True, check=True
+    ).stdout
     for table in ("split_parent", "split_child", "split_tag"):
         assert f"TABLE DATA public {table}" in listing
     assert "monolith" not in listing

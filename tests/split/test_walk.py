@@ -34,8 +34,11 @@ def test_copy_stops_when_asked_and_resumes_from_its_checkpoint(pair: Pair) -> No
     engine = pair.engine()
     engine.advance(actor="test", reason="start")
     batches = []
-    first = engine.copy(batch_size=200, should_stop=lambda: len(batches) >= 3,
-                        progress=lambda *args: batches.append(args))
+    first = engine.copy(
+        batch_size=200,
+        should_stop=lambda: len(batches) >= 3,
+        progress=lambda *args: batches.append(args),
+    )
     assert first == 600
     assert engine.status().tables[0].rows_copied == 600
     with pytest.raises(SplitError, match=r"copy not done for split_parent \(600 rows so far\)"):
@@ -49,8 +52,12 @@ def test_throttle_holds_the_rate(pair: Pair) -> None:
     engine = pair.engine()
     engine.advance(actor="test", reason="start")
     rates = []
-    engine.copy(batch_size=1000, rows_per_second=4000,
-                should_stop=lambda: len(rates) >= 3, progress=lambda *a: rates.append(a[3]))
+    engine.copy(
+        batch_size=1000,
+        rows_per_second=4000,
+        should_stop=lambda: len(rates) >= 3,
+        progress=lambda *a: rates.append(a[3]),
+    )
     assert 2000 < rates[-1] <= 4100
 
 
