@@ -222,12 +222,13 @@ def settle(
             break
         if drain and round_:
             drain()
+        before = keys
         keys = _still_differing(truth, other, table, keys)
         waiting = capture.pending_keys(truth, group, table, keys)
         pending |= waiting
         keys = [k for k in keys if k not in waiting]
-        if keys and drain is None:
-            break
+        if keys and (drain is None or (round_ and keys == before)):
+            break  # nothing in flight moves them: real differences
         if keys and round_ + 1 < SETTLE_ROUNDS:
             time.sleep(0.05 * (round_ + 1))
     diff.pending += len(pending)
