@@ -30,38 +30,39 @@ def _function(group: str) -> str:
 
 def install(side: Side, group: str, tables: Sequence[Table]) -> None:
     """Create the outbox and a capture trigger on each table (idempotent)."""
-    with side.atomic(), side.cursor() as cur:
-        for statement in _install_sql(side, group, tables):
-            cur.execute(statement)
+    side.run_ddl(_install_sql(side, group, tables))
 
 
 def remove(side: Side, group: str, tables: Sequence[Table], *, keep_outbox: bool = False) -> None:
     """Drop the capture triggers (and the outbox unless asked to keep it). Dropping a
     trigger waits for transactions that are writing the table: once it returns, nothing
     more is recorded."""
-    with side.atomic(), side.cursor() as cur:
-        for table in tables:
-            if not side.table_exists(table.name):
-                continue
-            if side.is_pg:
-                cur.execute(f"DROP TRIGGER IF EXISTS {_function(group)} ON {side.q(table.name)}")
-            else:
-                for op in "iud":
-                    cur.execute(f"DROP TRIGGER IF EXISTS {_function(group)}_{table.name}_{op}")
+    batches = []
+    for table in tables:
+        if not side.table_exists(table.name):
+            continue
         if side.is_pg:
-            cur.execute(f"DROP FUNCTION IF EXISTS {_function(group)}()")
-        if not keep_outbox:
-            cur.execute(f"DROP TABLE IF EXISTS {outbox_name(group)}")
+            batches.append([f"DROP TRIGGER IF EXISTS {_function(group)} ON {side.q(table.name)}"])
+        else:
+            batches.append(
+                [f"DROP TRIGGER IF EXISTS {_function(group)}_{table.name}_{op}" for op in "iud"]
+            )
+    if side.is_pg:
+        batches.append([f"DROP FUNCTION IF EXISTS {_function(group)}()"])
+    if not keep_outbox:
+        batches.append([f"DROP TABLE IF EXISTS {outbox_name(group)}"])
+    side.run_ddl(batches)
 
 
-def _install_sql(side: Side, group: str, tables: Sequence[Table]) -> list[str]:
+def _install_sql(side: Side, group: str, tables: Sequence[Table]) -> list[list[str]]:
     outbox = outbox_name(group)
     fn = _function(group)
     if side.is_pg:
-        statements = [
-            f"CREATE TABLE IF NOT EXISTS {outbox} (id BIGSERIAL PRIMARY KEY, tbl TEXT NOT NULL,"
-            " key TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())",
-            f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+        batches = [
+            [
+                f"CREATE TABLE IF NOT EXISTS {outbox} (id BIGSERIAL PRIMARY KEY, tbl TEXT NOT NULL,"
+                " key TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE old_key text; new_key text;
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN old_key := to_jsonb(OLD) ->> TG_ARGV[0]; END IF;
@@ -74,32 +75,39 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",
+            ]
         ]
         for table in tables:
             name = side.q(table.name)
-            statements += [
-                f"DROP TRIGGER IF EXISTS {fn} ON {name}",
-                f"CREATE TRIGGER {fn} AFTER INSERT OR UPDATE OR DELETE ON {name}"
-                f" FOR EACH ROW EXECUTE FUNCTION {fn}('{table.key}')",
-            ]
-        return statements
-    statements = [
-        f"CREATE TABLE IF NOT EXISTS {outbox} (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " tbl TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            batches.append(
+                [
+                    f"DROP TRIGGER IF EXISTS {fn} ON {name}",
+                    f"CREATE TRIGGER {fn} AFTER INSERT OR UPDATE OR DELETE ON {name}"
+                    f" FOR EACH ROW EXECUTE FUNCTION {fn}('{table.key}')",
+                ]
+            )
+        return batches
+    batches = [
+        [
+            f"CREATE TABLE IF NOT EXISTS {outbox} (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " tbl TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        ]
     ]
     for table in tables:
         name, key, t = side.q(table.name), side.q(table.key), table.name
         put = f"INSERT INTO {outbox} (tbl, key)"
-        statements += [
-            f"CREATE TRIGGER IF NOT EXISTS {fn}_{t}_i AFTER INSERT ON {name}"
-            f" BEGIN {put} VALUES ('{t}', NEW.{key}); END",
-            f"CREATE TRIGGER IF NOT EXISTS {fn}_{t}_u AFTER UPDATE ON {name}"
-            f" BEGIN {put} VALUES ('{t}', OLD.{key});"
-            f" {put} SELECT '{t}', NEW.{key} WHERE NEW.{key} IS NOT OLD.{key}; END",
-            f"CREATE TRIGGER IF NOT EXISTS {fn}_{t}_d AFTER DELETE ON {name}"
-            f" BEGIN {put} VALUES ('{t}', OLD.{key}); END",
-        ]
-    return statements
+        batches.append(
+            [
+                f"CREATE TRIGGER IF NOT EXISTS {fn}_{t}_i AFTER INSERT ON {name}"
+                f" BEGIN {put} VALUES ('{t}', NEW.{key}); END",
+                f"CREATE TRIGGER IF NOT EXISTS {fn}_{t}_u AFTER UPDATE ON {name}"
+                f" BEGIN {put} VALUES ('{t}', OLD.{key});"
+                f" {put} SELECT '{t}', NEW.{key} WHERE NEW.{key} IS NOT OLD.{key}; END",
+                f"CREATE TRIGGER IF NOT EXISTS {fn}_{t}_d AFTER DELETE ON {name}"
+                f" BEGIN {put} VALUES ('{t}', OLD.{key}); END",
+            ]
+        )
+    return batches
 
 
 def pending(side: Side, group: str) -> int:
@@ -128,8 +136,23 @@ def pending_keys(side: Side, group: str, table: Table, keys: Sequence[Any]) -> s
     return found
 
 
+def last_id(side: Side, group: str) -> int:
+    """The newest outbox row now: a drain stops there, so that it ends even while writes
+    keep arriving."""
+    if not side.table_exists(outbox_name(group)):
+        return 0
+    with side.cursor() as cur:
+        cur.execute(f"SELECT max(id) FROM {outbox_name(group)}")
+        return int(cur.fetchone()[0] or 0)
+
+
 def apply_batch(
-    source: Side, target: Side, group: str, tables: Sequence[Table], limit: int
+    source: Side,
+    target: Side,
+    group: str,
+    tables: Sequence[Table],
+    limit: int,
+    up_to: int | None = None,
 ) -> int:
     """Apply up to ``limit`` outbox rows of ``source`` to ``target``; return how many.
 
@@ -141,7 +164,8 @@ def apply_batch(
     outbox = outbox_name(group)
     with source.atomic(), source.cursor() as cur:
         _lock_applier(source, cur, group)
-        cur.execute(f"SELECT id, tbl, key FROM {outbox} ORDER BY id LIMIT %s", [limit])
+        bound = "" if up_to is None else f" WHERE id <= {int(up_to)}"
+        cur.execute(f"SELECT id, tbl, key FROM {outbox}{bound} ORDER BY id LIMIT %s", [limit])
         entries = cur.fetchall()
         if not entries:
             return 0
@@ -154,8 +178,9 @@ def apply_batch(
         write_keys(source, target, plans)
         ids = [entry[0] for entry in entries]
         for chunk in chunks(ids, SQLITE_MAX_PARAMS):
-            cur.execute(f"DELETE FROM {outbox} WHERE id IN ({', '.join(['%s'] * len(chunk))})",
-                        chunk)
+            cur.execute(
+                f"DELETE FROM {outbox} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk
+            )
     return len(entries)
 
 

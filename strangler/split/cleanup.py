@@ -64,8 +64,10 @@ def archive(side: Side, group: str, tables: Sequence[Table], directory: str | Pa
             command.append(f"{option}={settings[key]}")
     command += [f"--table={side.q(t.name)}" for t in tables]
     command.append(settings["NAME"])
-    env = {**os.environ, **({"PGPASSWORD": settings["PASSWORD"]} if settings.get("PASSWORD")
-                           else {})}
+    env = {
+        **os.environ,
+        **({"PGPASSWORD": settings["PASSWORD"]} if settings.get("PASSWORD") else {}),
+    }
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode:
         error = (result.stderr.strip().splitlines() or ["no output"])[-1]

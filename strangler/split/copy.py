@@ -75,12 +75,12 @@ def copy_table(
         last = table.key_from_text(checkpoint.last_key)
         rows = batch(old, new, group, table, last, batch_size)
         pace.rows += rows
+        pace.wait()
         if progress:
             done = checkpoint.rows_copied + rows
             rate = pace.rate()
             eta = max(total - done, 0) / rate if rate else None
             progress(table.name, done, max(total, done), rate, eta)
-        pace.wait()
 
 
 def _pg_batch(old: Side, new: Side, group: str, table: Table, last: Any, size: int) -> int:
@@ -182,4 +182,3 @@ def reset_sequence(side: Side, table: Table) -> None:
                 f" max({side.q(table.key)}) IS NOT NULL) FROM {side.q(table.name)}",
                 [sequence],
             )
-

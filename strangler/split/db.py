@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, OperationalError, connections, transaction
 
 from strangler.split.errors import SplitError
 from strangler.split.spec import TableSpec
@@ -78,6 +79,25 @@ class Side:
     @property
     def param(self) -> str:
         return "%s"  # Django's cursor wrapper takes %s on every backend
+
+    def run_ddl(self, batches: Iterable[Sequence[str]], attempts: int = 5) -> None:
+        """Run each batch of statements in its own short transaction, retried on deadlock or
+        lock timeout. Adding a trigger locks its table against writes until the transaction
+        ends: one table per transaction keeps the monolith's writers waiting a moment at
+        most, and never holding one table while waiting for the next."""
+        for batch in batches:
+            for attempt in range(attempts):
+                try:
+                    with self.atomic(), self.cursor() as cur:
+                        if self.is_pg:
+                            cur.execute("SET LOCAL lock_timeout = '3s'")
+                        for statement in batch:
+                            cur.execute(statement)
+                    break
+                except OperationalError:
+                    if attempt + 1 == attempts:
+                        raise
+                    time.sleep(0.1 * (attempt + 1))
 
     # -- introspection -------------------------------------------------------------------
 
@@ -151,8 +171,7 @@ class Side:
             self._replica_ok = True
         except DatabaseError as error:
             self._replica_ok = False
-            log.warning("split: %s side cannot set session_replication_role: %s", self.label,
-                        error)
+            log.warning("split: %s side cannot set session_replication_role: %s", self.label, error)
 
     @contextlib.contextmanager
     def no_fk_checks(self) -> Iterator[None]:
@@ -178,8 +197,9 @@ class Side:
         index = list(columns).index(key)
         with self.cursor() as cur:
             for chunk in chunks(list(keys), SQLITE_MAX_PARAMS):
-                cur.execute(*self._in_keys(f"SELECT {self.qcols(columns)} FROM {self.q(table)}",
-                                           key, chunk))
+                cur.execute(
+                    *self._in_keys(f"SELECT {self.qcols(columns)} FROM {self.q(table)}", key, chunk)
+                )
                 for row in cur.fetchall():
                     found[row[index]] = tuple(row)
         return found
@@ -198,8 +218,9 @@ class Side:
             return
         others = [c for c in columns if c != key]
         update = ", ".join(f"{self.q(c)} = excluded.{self.q(c)}" for c in others)
-        conflict = f"ON CONFLICT ({self.q(key)}) DO " + (f"UPDATE SET {update}" if others
-                                                          else "NOTHING")
+        conflict = f"ON CONFLICT ({self.q(key)}) DO " + (
+            f"UPDATE SET {update}" if others else "NOTHING"
+        )
         head = f"INSERT INTO {self.q(table)} ({self.qcols(columns)}) VALUES"
         with self.cursor() as cur:
             if self.is_pg:

@@ -163,8 +163,12 @@ class Engine:
             self._archive_dir = None
 
     def _move(
-        self, current: Stage, target: Stage, step: Callable[[list[str], Commit], None],
-        actor: str, reason: str,
+        self,
+        current: Stage,
+        target: Stage,
+        step: Callable[[list[str], Commit], None],
+        actor: str,
+        reason: str,
     ) -> Transition:
         notes: list[str] = []
         at = state.now()
@@ -182,8 +186,9 @@ class Engine:
         step(notes, commit)
         if self.stage is not target:
             commit()
-        return Transition(self.group.name, current.value, target.value, actor, reason, at,
-                          tuple(notes))
+        return Transition(
+            self.group.name, current.value, target.value, actor, reason, at, tuple(notes)
+        )
 
     # entering each stage: check, act, (commit), act after the commit -----------------------
 
@@ -272,8 +277,9 @@ class Engine:
             raise SplitError(f"cannot drop the old tables: {references[0]}{more}")
         report = self._verify(Stage.FROZEN, repair=False, progress=None)
         if not report.ok:
-            raise SplitError(f"verify found {_summary(report)}: roll back to writes-cutover"
-                             " and repair first")
+            raise SplitError(
+                f"verify found {_summary(report)}: roll back to writes-cutover and repair first"
+            )
         if self._archive_dir:
             path = cleanup.archive(old, self.group.name, tables, self._archive_dir)
             notes.append(f"archived the old tables to {path}")
@@ -343,8 +349,14 @@ class Engine:
         old, new = self._sides["old"], self._sides["new"]
         for table in self.tables():
             done = backfill.copy_table(
-                old, new, self.group.name, table, batch_size=batch_size, pace=pace,
-                progress=progress, should_stop=should_stop,
+                old,
+                new,
+                self.group.name,
+                table,
+                batch_size=batch_size,
+                pace=pace,
+                progress=progress,
+                should_stop=should_stop,
             )
             if not done:
                 break
@@ -360,14 +372,13 @@ class Engine:
         return self._apply_from(truth_side(current), limit)
 
     def drain(self, *, limit: int = 10_000, max_seconds: float | None = None) -> int:
-        """Run ``sync_once`` until the outbox is empty (or ``max_seconds`` passed)."""
-        deadline = None if max_seconds is None else time.monotonic() + max_seconds
-        total = 0
-        while True:
-            applied = self.sync_once(limit)
-            total += applied
-            if not applied or (deadline and time.monotonic() > deadline):
-                return total
+        """Apply every change recorded until now (in the current stage's direction); return
+        how many. Changes recorded while it runs are left for the next call, so it ends
+        even under a steady stream of writes."""
+        current = self.stage
+        if not applies(current):
+            return 0
+        return self._drain_from(truth_side(current), max_seconds, limit)
 
     def verify(
         self, *, repair: bool = False, progress: ProgressCallback | None = None
@@ -376,11 +387,13 @@ class Engine:
         side the truth's version of every differing row."""
         current = self.stage
         if current in (Stage.SHARED, Stage.CLEANED):
-            raise SplitError(f"nothing to verify at {current}: both sides exist from copy to"
-                             " frozen")
+            raise SplitError(
+                f"nothing to verify at {current}: both sides exist from copy to frozen"
+            )
         if repair and current is Stage.FROZEN:
-            raise SplitError("repair would write the frozen old tables: roll back to"
-                             " writes-cutover first")
+            raise SplitError(
+                "repair would write the frozen old tables: roll back to writes-cutover first"
+            )
         if applies(current):
             self.drain(max_seconds=DRAIN_SECONDS)
         return self._verify(current, repair=repair, progress=progress)
@@ -435,16 +448,20 @@ class Engine:
         target = self._sides["new" if source_label == "old" else "old"]
         return capture.apply_batch(source, target, self.group.name, self.tables(), limit)
 
-    def _drain_from(self, source_label: str, max_seconds: float | None) -> int:
-        if not self._sides[source_label].table_exists(capture.outbox_name(self.group.name)):
-            return 0
+    def _drain_from(self, source_label: str, max_seconds: float | None, limit: int = 10_000) -> int:
+        source = self._sides[source_label]
+        target = self._sides["new" if source_label == "old" else "old"]
+        up_to = capture.last_id(source, self.group.name)
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         total = 0
-        while True:
-            applied = self._apply_from(source_label, 10_000)
+        while up_to:
+            applied = capture.apply_batch(
+                source, target, self.group.name, self.tables(), limit, up_to
+            )
             total += applied
             if not applied or (deadline and time.monotonic() > deadline):
-                return total
+                break
+        return total
 
     def _require_drained(self, source_label: str) -> None:
         self._drain_from(source_label, DRAIN_SECONDS)

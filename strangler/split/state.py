@@ -109,7 +109,12 @@ def save(side: Side, group: str, state: GroupState) -> None:
 
 
 def record(
-    side: Side, group: str, from_stage: Stage, to_stage: Stage, actor: str, reason: str,
+    side: Side,
+    group: str,
+    from_stage: Stage,
+    to_stage: Stage,
+    actor: str,
+    reason: str,
     at: datetime,
 ) -> None:
     with side.cursor() as cur:

@@ -182,8 +182,9 @@ def _generic_candidates(truth: Side, other: Side, table: Table, diff: TableDiff)
         final = len(mine) < RANGE_ROWS
         bounds = lower if final else [*lower, (f"{key} <= %s", max(mine))]
         with other.cursor() as cur:
-            cur.execute(f"SELECT {cols} FROM {other.q(table.name)}{_where(bounds)}",
-                        [p for _, p in bounds])
+            cur.execute(
+                f"SELECT {cols} FROM {other.q(table.name)}{_where(bounds)}", [p for _, p in bounds]
+            )
             theirs = {row[table.key_index]: tuple(row) for row in cur.fetchall()}
         diff.rows_compared += len(mine)
         diff.ranges += 1
@@ -221,12 +222,13 @@ def settle(
             break
         if drain and round_:
             drain()
+        before = keys
         keys = _still_differing(truth, other, table, keys)
         waiting = capture.pending_keys(truth, group, table, keys)
         pending |= waiting
         keys = [k for k in keys if k not in waiting]
-        if keys and drain is None:
-            break
+        if keys and (drain is None or (round_ and keys == before)):
+            break  # nothing in flight moves them: real differences
         if keys and round_ + 1 < SETTLE_ROUNDS:
             time.sleep(0.05 * (round_ + 1))
     diff.pending += len(pending)

@@ -1,11 +1,11 @@
-"""The stages in order: copy, sync, verify, cutovers, freeze, cleanup on PostgreSQL."""
+"""The stages in order on PostgreSQL: copy, sync, verify and repair, refusals."""
 
 from __future__ import annotations
 
 import pytest
 
 from strangler.split import SplitError, Stage
-from tests.split.conftest import Pair, same_rows, walk
+from tests.split.conftest import PARENTS, Pair, same_rows, walk
 
 
 def test_copy_and_sync_make_both_sides_equal(pair: Pair) -> None:
@@ -15,9 +15,115 @@ def test_copy_and_sync_make_both_sides_equal(pair: Pair) -> None:
     seen = []
     copied = engine.copy(batch_size=500, progress=lambda *args: seen.append(args))
     assert copied == 1500 + 3000 + 300
-    assert seen[-1][0] == "split_tag" and seen[-1][1] == 300
+    table, done, total, rate, eta = seen[-1]
+    assert (table, done, total, eta) == ("split_tag", 300, 300, 0) and rate > 0
     pair.run("old", "UPDATE split_parent SET name = 'changed' WHERE id = 7")
     pair.run("old", "DELETE FROM split_child WHERE id = 9")
+    pair.run("old", "INSERT INTO split_tag VALUES ('new-tag', NULL)")
+    assert engine.sync_once() == 0, "nothing is applied during the copy"
     engine.advance(actor="test", reason="sync")
-    assert engine.drain() == 2
+    assert engine.drain() == 3
+    same_rows(pair)
+    status = engine.status()
+    assert status.stage == "sync" and status.pending_forward == 0
+    assert [t.copy_done for t in status.tables] == [True, True, True]
+    assert [t.old_rows for t in status.tables] == [t.new_rows for t in status.tables]
+
+
+def test_copy_stops_when_asked_and_resumes_from_its_checkpoint(pair: Pair) -> None:
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    batches = []
+    first = engine.copy(
+        batch_size=200,
+        should_stop=lambda: len(batches) >= 3,
+        progress=lambda *args: batches.append(args),
+    )
+    assert first == 600
+    assert engine.status().tables[0].rows_copied == 600
+    with pytest.raises(SplitError, match=r"copy not done for split_parent \(600 rows so far\)"):
+        engine.advance(actor="test", reason="too early")
+    assert engine.copy(batch_size=1000) == 1500 + 3000 + 300 - 600
+    engine.advance(actor="test", reason="copied")
+    same_rows(pair)
+
+
+def test_throttle_holds_the_rate(pair: Pair) -> None:
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    rates = []
+    engine.copy(
+        batch_size=1000,
+        rows_per_second=4000,
+        should_stop=lambda: len(rates) >= 3,
+        progress=lambda *a: rates.append(a[3]),
+    )
+    assert 2000 < rates[-1] <= 4100
+
+
+def test_skipping_a_stage_is_refused_with_the_reason_and_changes_nothing(pair: Pair) -> None:
+    engine = pair.engine()
+    with pytest.raises(SplitError, match="cannot go from shared to sync: next is copy"):
+        engine.advance(to="sync", actor="test", reason="skip")
+    with pytest.raises(SplitError, match="unknown stage 'later'"):
+        engine.advance(to="later", actor="test", reason="typo")
+    assert engine.stage is Stage.SHARED and engine.history() == []
+    assert not pair.run("old", "SELECT 1 FROM pg_trigger WHERE tgname LIKE 'strangler%%'")
+    walk(engine, "sync")
+    with pytest.raises(SplitError, match="cannot go from sync to reads-cutover: next is verif"):
+        engine.advance(to="reads-cutover", actor="test", reason="skip verify")
+    with pytest.raises(SplitError, match="cannot go from sync to copy: next is verified"):
+        engine.advance(to="copy", actor="test", reason="backwards")
+    assert engine.stage is Stage.SYNC
+    assert [h["to_stage"] for h in engine.history()] == ["copy", "sync"]
+
+
+def test_copy_refuses_a_new_side_that_is_not_empty(pair: Pair) -> None:
+    pair.run("new", "INSERT INTO split_tag VALUES ('left-over', NULL)")
+    engine = pair.engine()
+    with pytest.raises(SplitError, match="new table split_tag already holds 1 rows"):
+        engine.advance(actor="test", reason="start")
+    assert engine.stage is Stage.SHARED
+    assert not pair.run("old", "SELECT 1 FROM pg_trigger WHERE tgname LIKE 'strangler%%'")
+
+
+def test_verify_finds_rows_changed_behind_the_engines_back_and_repair_fixes_them(
+    pair: Pair,
+) -> None:
+    engine = pair.engine()
+    walk(engine, "sync")
+    engine.drain()
+    assert engine.verify().ok
+    pair.run("new", "UPDATE split_parent SET note = note || '!' WHERE id = 1234")
+    pair.run("new", "DELETE FROM split_child WHERE id = 77")
+    pair.run("new", "INSERT INTO split_tag VALUES ('zz-extra', 'x')")
+    pair.run("new", "UPDATE split_tag SET label = NULL WHERE code = 'tag-00100'")
+
+    report = engine.verify()
+    assert not report.ok
+    parent, child, tag = report.tables
+    assert (parent.different, parent.missing, parent.extra) == (["1234"], [], [])
+    assert parent.rows_compared == PARENTS and parent.ranges_differing == 1
+    assert (child.missing, child.different) == (["77"], [])
+    assert (tag.extra, tag.different) == (["zz-extra"], ["tag-00100"])
+    assert '"different": ["1234"]' in report.as_json()
+    with pytest.raises(SplitError, match=r"verify found 4 differences \(split_parent: 0 missing"):
+        engine.advance(actor="test", reason="not equal")
+    assert engine.stage is Stage.SYNC
+
+    repaired = engine.verify(repair=True)
+    assert repaired.ok and sum(t.repaired for t in repaired.tables) == 4
+    same_rows(pair)
+    assert engine.verify().ok
+    engine.advance(actor="test", reason="equal now")
+    assert engine.stage is Stage.VERIFIED
+
+
+def test_repair_from_the_new_side_once_it_holds_the_truth(pair: Pair) -> None:
+    engine = pair.engine()
+    walk(engine, "writes-cutover")
+    pair.run("old", "UPDATE split_parent SET name = 'stale' WHERE id = 5")  # a leaked write
+    report = engine.verify(repair=True)
+    assert report.truth == "new" and report.tables[0].different == ["5"]
+    assert pair.run("old", "SELECT name FROM split_parent WHERE id = 5") != [("stale",)]
     same_rows(pair)
