@@ -21,6 +21,8 @@ from strangler.api.v1 import split_admin_pb2 as pb
 from strangler.client.split_admin import SplitAdminClient, SplitAdminError
 from strangler.routing import table as route_table
 from strangler.routing.actions import actor_name
+from strangler.routing.decide import Mode
+from strangler.routing.names import declared_routes
 
 __all__ = [
     "SplitAdminError",
@@ -50,8 +52,17 @@ def advance(
     reason: str = "",
     service: str = "sales",
 ) -> pb.SplitStatus:
-    """Move to the next stage; ``to`` must name it (a guard against skipping by mistake)."""
-    done = SplitAdminClient(service).advance(group, to or "", actor_name(actor), reason)
+    """Move to the next stage; ``to`` must name it (a guard against skipping by mistake).
+
+    The monolith refuses, before asking the service, to move the truth to the service while
+    some of its own routes would still write the old tables (``writes-cutover``: every
+    route of a writing use case of the group must be ``remote`` for everyone), or to freeze
+    the old tables while some route still reads or writes them (``frozen``: every route).
+    """
+    client = SplitAdminClient(service)
+    target = to or client.status(group).next_stage
+    _check_routes(group, target)
+    done = client.advance(group, to or "", actor_name(actor), reason)
     _stage_changed(group, done.stage)
     return done
 
@@ -122,6 +133,40 @@ _UNQUOTED = (
     if "unquote_int64_if_possible" in inspect.signature(json_format.MessageToDict).parameters
     else {}
 )
+
+
+def routes_serving_locally(group: str, *, writes_only: bool) -> list[str]:
+    """Declared routes of the group's use cases that may still serve someone locally."""
+    from strangler.usecases import registry  # the use cases register when routes import them
+
+    table = route_table.current()
+    left = []
+    for key in declared_routes():
+        if data_shared.group_of(key.use_case) != group:
+            continue
+        use_case = registry.get(key.use_case)
+        if writes_only and not (use_case is not None and use_case.writes):
+            continue
+        entry = table.entry(key.use_case, key.controller)
+        remote = entry.mode in (Mode.REMOTE, Mode.REMOTE_FALLBACK)  # no fallback once split
+        if table.killed or not remote or entry.rollout.everyone is not True:
+            mode = "killed" if table.killed else entry.mode
+            left.append(f"{key.name} ({mode})")
+    return left
+
+
+def _check_routes(group: str, target: str) -> None:
+    if target not in ("writes-cutover", "frozen"):
+        return
+    writes_only = target == "writes-cutover"
+    left = routes_serving_locally(group, writes_only=writes_only)
+    if left:
+        what = "write" if writes_only else "use"
+        more = f" and {len(left) - 3} more" if len(left) > 3 else ""
+        raise SplitAdminError(
+            f"cannot advance to {target}: routes still {what} the old tables locally: "
+            f"{', '.join(left[:3])}{more} (route them to remote for everyone first)"
+        )
 
 
 def _stage_changed(group: str, stage: str) -> None:

@@ -100,6 +100,8 @@ def status() -> dict:
 
 
 def advance(to: str) -> None:
+    if to == "writes-cutover":  # the monolith's routes must all go to the service first
+        actions.change_routes("*", "remote", reason="before the write cutover")
     code, out, err = strangler("split", "advance", "--to", to, "--reason", "walk")
     assert code == 0, err
     assert f"-> {to}" in out
@@ -167,6 +169,28 @@ def test_skipping_a_stage_is_refused_and_changes_nothing(split):
     assert code == 1 and "unknown stage" in err
     code, _, err = strangler("split", "status", "--group", "nope")
     assert code == 1 and "no split group 'nope'" in err
+
+
+def test_cutover_is_refused_while_a_route_still_writes_locally(split):
+    for stage in ("copy", "sync", "verified", "reads-cutover"):
+        advance(stage)
+    actions.change_routes("*", "remote", reason="most of them")
+    actions.change_routes("channels.write:channel-create", "remote", percent="50", reason="x")
+    actions.change_routes("channels.read:channel-list", "local", reason="reads may stay")
+    code, out, err = strangler("split", "advance")
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "strangler split: cannot advance to writes-cutover: routes still write the old tables "
+        "locally: channels.write:channel-create (remote) (route them to remote for everyone "
+        "first)"
+    )
+    assert status()["stage"] == "reads-cutover"
+    actions.change_routes("channels.write:channel-create", "remote", reason="everyone")
+    code, _, err = strangler("split", "advance")
+    assert code == 0, err
+    code, _, err = strangler("split", "advance", "--to", "frozen")
+    assert code == 1
+    assert "routes still use the old tables locally: channels.read:channel-list" in err
 
 
 def test_data_shared_flips_at_writes_cutover_and_fallback_stops(split, settings):
