@@ -89,9 +89,9 @@ def _rollback(group: str, options: dict, where: dict, out: TextIO) -> int:
 
 def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
     if options["batch_size"] < 0:
-        raise cli.Failure("--batch-size must be positive")
+        raise cli.Failure("--batch-size must not be negative (0: the service's default)")
     if options["rows_per_second"] < 0:
-        raise cli.Failure("--rows-per-second must be positive")
+        raise cli.Failure("--rows-per-second must not be negative (0: no throttle)")
     console = _console(out)
     bars = Progress(
         TextColumn("{task.description}"),
@@ -131,7 +131,7 @@ def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
             bars.stop()
     if options["json"]:
         out.write(split_actions.as_json(summary) + "\n")
-        return 0
+        return 0 if summary.complete else 1
     copied = ", ".join(f"{t.table} {t.rows_copied}/{t.rows_total}" for t in summary.tables)
     state = "complete" if summary.complete else "stopped early (run it again to resume)"
     console.print(f"copy of {group} {state} in {summary.seconds:.1f}s: {copied}")
