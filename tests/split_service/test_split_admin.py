@@ -13,6 +13,7 @@ import pytest
 
 from strangler import split_actions
 from strangler.api.v1 import split_admin_pb2, split_admin_pb2_grpc
+from strangler.client.split_admin import SplitAdminClient
 from tests import settings as test_settings
 from tests.split_service.conftest import strangler
 
@@ -76,12 +77,7 @@ def test_an_unreachable_service_is_one_line_and_exit_1(settings):
 
 def test_a_copy_killed_with_the_service_resumes_and_verifies_clean(split):
     rows = 4000
-    with psycopg2.connect(split.old_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO sales_status (sale_kind, sale_id, state, created_at, updated_at)"
-            " SELECT 'car', n, 'draft', now(), now() FROM generate_series(1, %s) n",
-            (rows,),
-        )
+    _old_statuses(split, rows)
     assert strangler("split", "advance", "--to", "copy")[0] == 0
 
     def kill_when_copying() -> None:
@@ -127,3 +123,44 @@ def test_every_action_has_help(action, capsys):
     assert exit_.value.code == 0
     shown = capsys.readouterr().out
     assert f"strangler split {action}" in shown and "--group" in shown and "--json" in shown
+
+
+def test_a_cancelled_copy_stops_in_the_service(split):
+    _old_statuses(split, 4000)
+    assert strangler("split", "advance", "--to", "copy")[0] == 0
+    stream = SplitAdminClient("sales").copy("sales", batch_size=100, rows_per_second=1000)
+    batches = [e.batch for e, _ in zip(stream, range(3), strict=False)]
+    assert batches[-1].table == "sales_status" and 0 < batches[-1].rows_done < 4000
+    stream.close()  # what Ctrl-C does to the command
+    time.sleep(0.5)  # the batch in hand finishes
+    stopped_at = _new_rows(split.new_url)
+    time.sleep(0.8)
+    assert _new_rows(split.new_url) == stopped_at < 4000
+    code, out, _ = strangler("split", "copy", "--json")  # resumes to the end
+    assert code == 0 and '"complete": true' in out
+
+
+def test_verify_lists_examples_and_repair_fixes_the_new_side(split):
+    _old_statuses(split, 30)
+    for step in (("advance", "--to", "copy"), ("copy",), ("advance", "--to", "sync")):
+        assert strangler("split", *step)[0] == 0
+    with psycopg2.connect(split.new_url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE sales_status SET state = 'sold' WHERE sale_id IN (3, 4)")
+        cur.execute("DELETE FROM sales_status WHERE sale_id = 5")
+    code, out, err = strangler("split", "verify")
+    assert (code, err) == (1, "")
+    assert "3 differences (against the old side)" in out
+    assert "missing: " in out and "different: " in out
+    code, out, _ = strangler("split", "verify", "--repair")
+    assert code == 0 and "3 differences found and repaired" in out
+    code, out, _ = strangler("split", "verify", "--json")
+    assert code == 0 and '"differences": 0' in out
+
+
+def _old_statuses(split, rows: int) -> None:
+    with psycopg2.connect(split.old_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO sales_status (sale_kind, sale_id, state, created_at, updated_at)"
+            " SELECT 'car', n, 'draft', now(), now() FROM generate_series(1, %s) n",
+            (rows,),
+        )
