@@ -173,6 +173,14 @@ class Side:
             self._replica_ok = False
             log.warning("split: %s side cannot set session_replication_role: %s", self.label, error)
 
+    def bulk(self, cur: Any) -> None:
+        """Settings of a copy batch's transaction: write as a replica (see ``replica``), and
+        on PostgreSQL do not wait for the commit's WAL flush: a batch and its checkpoint
+        commit together, so a commit lost in a crash is simply copied again."""
+        self.replica(cur)
+        if self.is_pg:
+            cur.execute("SET LOCAL synchronous_commit = off")
+
     @contextlib.contextmanager
     def no_fk_checks(self) -> Iterator[None]:
         """SQLite: foreign key enforcement off for the connection while the block runs
