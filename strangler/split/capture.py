@@ -28,6 +28,12 @@ def _function(group: str) -> str:
     return f"strangler_split_capture_{group}"
 
 
+def _guard(group: str) -> str:
+    """After ``strangler_split_frozen_*`` in trigger order (names sort), so that a frozen
+    table says it is frozen."""
+    return f"strangler_split_truncate_{group}"
+
+
 def install(side: Side, group: str, tables: Sequence[Table]) -> None:
     """Create the outbox and a capture trigger on each table (idempotent)."""
     side.run_ddl(_install_sql(side, group, tables))
@@ -42,13 +48,23 @@ def remove(side: Side, group: str, tables: Sequence[Table], *, keep_outbox: bool
         if not side.table_exists(table.name):
             continue
         if side.is_pg:
-            batches.append([f"DROP TRIGGER IF EXISTS {_function(group)} ON {side.q(table.name)}"])
+            batches.append(
+                [
+                    f"DROP TRIGGER IF EXISTS {_function(group)} ON {side.q(table.name)}",
+                    f"DROP TRIGGER IF EXISTS {_guard(group)} ON {side.q(table.name)}",
+                ]
+            )
         else:
             batches.append(
                 [f"DROP TRIGGER IF EXISTS {_function(group)}_{table.name}_{op}" for op in "iud"]
             )
     if side.is_pg:
-        batches.append([f"DROP FUNCTION IF EXISTS {_function(group)}()"])
+        batches.append(
+            [
+                f"DROP FUNCTION IF EXISTS {_function(group)}()",
+                f"DROP FUNCTION IF EXISTS {_guard(group)}()",
+            ]
+        )
     if not keep_outbox:
         batches.append([f"DROP TABLE IF EXISTS {outbox_name(group)}"])
     side.run_ddl(batches)
@@ -75,6 +91,10 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",
+                # TRUNCATE fires no row trigger: refuse it rather than lose it.
+                f"CREATE OR REPLACE FUNCTION {_guard(group)}() RETURNS trigger LANGUAGE plpgsql"
+                " AS $$ BEGIN RAISE EXCEPTION 'TRUNCATE of % is not captured by strangler"
+                " split: delete the rows instead', TG_TABLE_NAME; END $$",
             ]
         ]
         for table in tables:
@@ -84,6 +104,9 @@ END $$""",
                     f"DROP TRIGGER IF EXISTS {fn} ON {name}",
                     f"CREATE TRIGGER {fn} AFTER INSERT OR UPDATE OR DELETE ON {name}"
                     f" FOR EACH ROW EXECUTE FUNCTION {fn}('{table.key}')",
+                    f"DROP TRIGGER IF EXISTS {_guard(group)} ON {name}",
+                    f"CREATE TRIGGER {_guard(group)} BEFORE TRUNCATE ON {name}"
+                    f" FOR EACH STATEMENT EXECUTE FUNCTION {_guard(group)}()",
                 ]
             )
         return batches
