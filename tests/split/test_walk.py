@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import psycopg2
 import pytest
+from rich.console import Console
 
-from strangler.split import Engine, SplitError, SplitGroup, Stage, TableSpec, verify
+from strangler.split import Engine, SplitError, SplitGroup, Stage, TableSpec
+from strangler.split import verify as checks
+from strangler.split.progress import RichProgress
 from tests.split.conftest import PARENTS, Pair, same_rows, walk
 from tests.split.tables import NEW, OLD
 
@@ -92,7 +97,7 @@ def test_copy_refuses_a_new_side_that_is_not_empty(pair: Pair) -> None:
 def test_verify_finds_rows_changed_behind_the_engines_back_and_repair_fixes_them(
     pair: Pair, monkeypatch
 ) -> None:
-    monkeypatch.setattr(verify, "RANGE_ROWS", 128)  # many ranges, integer and text keys
+    monkeypatch.setattr(checks, "RANGE_ROWS", 128)  # many ranges, integer and text keys
     engine = pair.engine()
     walk(engine, "sync")
     engine.drain()
@@ -152,3 +157,13 @@ def test_columns_without_a_hash_function_are_compared_as_text(pair: Pair) -> Non
     assert engine.verify().ok
     pair.run("new", "UPDATE split_doc SET doc = '{\"n\": 0}' WHERE id = 3")
     assert engine.verify().tables[0].different == ["3"]
+
+
+def test_progress_is_drawn_with_rich(pair: Pair) -> None:
+    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    with RichProgress("copy", console=console) as progress:
+        engine.copy(batch_size=1000, progress=progress)
+    drawn = console.file.getvalue()
+    assert "copy split_parent" in drawn and "1500/1500" in drawn and "rows/s" in drawn
