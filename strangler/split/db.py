@@ -34,6 +34,7 @@ class Side:
     alias: str
     label: str
     _replica_ok: bool | None = field(default=None, repr=False)
+    state_ready: bool = field(default=False, repr=False)  # the engine's tables exist here
 
     @property
     def connection(self) -> Any:

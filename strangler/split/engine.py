@@ -412,7 +412,7 @@ class Engine:
             candidates = checks.find_candidates(truth, other, table, diff)
             keys = checks.settle(truth, other, self.group.name, table, candidates, diff, drain)
             if repair:
-                checks.repair(truth, other, table, keys, diff)
+                checks.repair(truth, other, self.group.name, table, keys, diff)
             report.tables.append(diff)
             if progress:
                 elapsed = time.monotonic() - started

@@ -267,9 +267,11 @@ def _still_differing(truth: Side, other: Side, table: Table, keys: list[Any]) ->
     return [k for k in keys if mine.get(k) != theirs.get(k)]
 
 
-def repair(truth: Side, other: Side, table: Table, keys: list[Any], diff: TableDiff) -> None:
+def repair(
+    truth: Side, other: Side, group: str, table: Table, keys: list[Any], diff: TableDiff
+) -> None:
     """Give the other side the truth's version of each key, then count what now matches."""
     if not keys:
         return
-    capture.write_keys(truth, other, [(table, keys)])
+    capture.write_keys(truth, other, group, [(table, keys)])
     diff.repaired += len(keys) - len(_still_differing(truth, other, table, keys))
