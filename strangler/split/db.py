@@ -37,7 +37,13 @@ class Side:
     state_ready: bool = field(default=False, repr=False)  # the engine's tables exist here
 
     @property
+    def configured(self) -> bool:
+        return self.alias in connections.settings
+
+    @property
     def connection(self) -> Any:
+        if not self.configured:
+            raise SplitError(f"the {self.label} side's database alias {self.alias!r} is not set")
         return connections[self.alias]
 
     @property

@@ -167,3 +167,10 @@ def test_progress_is_drawn_with_rich(pair: Pair) -> None:
         engine.copy(batch_size=1000, progress=progress)
     drawn = console.file.getvalue()
     assert "copy split_parent" in drawn and "1500/1500" in drawn and "rows/s" in drawn
+
+
+def test_an_unknown_alias_is_named(pair: Pair) -> None:
+    engine = Engine(pair.engine().group, old="no_such_alias", new=NEW)
+    with pytest.raises(SplitError, match="the old side's database alias 'no_such_alias' is not"):
+        engine.advance(actor="test", reason="typo")
+    assert engine.stage is Stage.SHARED
