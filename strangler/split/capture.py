@@ -28,6 +28,12 @@ def _function(group: str) -> str:
     return f"strangler_split_capture_{group}"
 
 
+def _guard(group: str) -> str:
+    """After ``strangler_split_frozen_*`` in trigger order (names sort), so that a frozen
+    table says it is frozen."""
+    return f"strangler_split_truncate_{group}"
+
+
 def install(side: Side, group: str, tables: Sequence[Table]) -> None:
     """Create the outbox and a capture trigger on each table (idempotent)."""
     side.run_ddl(_install_sql(side, group, tables))
@@ -42,13 +48,23 @@ def remove(side: Side, group: str, tables: Sequence[Table], *, keep_outbox: bool
         if not side.table_exists(table.name):
             continue
         if side.is_pg:
-            batches.append([f"DROP TRIGGER IF EXISTS {_function(group)} ON {side.q(table.name)}"])
+            batches.append(
+                [
+                    f"DROP TRIGGER IF EXISTS {_function(group)} ON {side.q(table.name)}",
+                    f"DROP TRIGGER IF EXISTS {_guard(group)} ON {side.q(table.name)}",
+                ]
+            )
         else:
             batches.append(
                 [f"DROP TRIGGER IF EXISTS {_function(group)}_{table.name}_{op}" for op in "iud"]
             )
     if side.is_pg:
-        batches.append([f"DROP FUNCTION IF EXISTS {_function(group)}()"])
+        batches.append(
+            [
+                f"DROP FUNCTION IF EXISTS {_function(group)}()",
+                f"DROP FUNCTION IF EXISTS {_guard(group)}()",
+            ]
+        )
     if not keep_outbox:
         batches.append([f"DROP TABLE IF EXISTS {outbox_name(group)}"])
     side.run_ddl(batches)
@@ -75,6 +91,10 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",
+                # TRUNCATE fires no row trigger: refuse it rather than lose it.
+                f"CREATE OR REPLACE FUNCTION {_guard(group)}() RETURNS trigger LANGUAGE plpgsql"
+                " AS $$ BEGIN RAISE EXCEPTION 'TRUNCATE of % is not captured by strangler"
+                " split: delete the rows instead', TG_TABLE_NAME; END $$",
             ]
         ]
         for table in tables:
@@ -84,6 +104,9 @@ END $$""",
                     f"DROP TRIGGER IF EXISTS {fn} ON {name}",
                     f"CREATE TRIGGER {fn} AFTER INSERT OR UPDATE OR DELETE ON {name}"
                     f" FOR EACH ROW EXECUTE FUNCTION {fn}('{table.key}')",
+                    f"DROP TRIGGER IF EXISTS {_guard(group)} ON {name}",
+                    f"CREATE TRIGGER {_guard(group)} BEFORE TRUNCATE ON {name}"
+                    f" FOR EACH STATEMENT EXECUTE FUNCTION {_guard(group)}()",
                 ]
             )
         return batches
@@ -175,7 +198,7 @@ def apply_batch(
             if name in by_name:
                 keys.setdefault(name, {})[by_name[name].key_from_text(key)] = None
         plans = [(t, list(keys[t.name])) for t in tables if t.name in keys]
-        write_keys(source, target, plans)
+        write_keys(source, target, group, plans)
         ids = [entry[0] for entry in entries]
         for chunk in chunks(ids, SQLITE_MAX_PARAMS):
             cur.execute(
@@ -191,12 +214,16 @@ def _lock_applier(side: Side, cur: Any, group: str) -> None:
         cur.execute(f"UPDATE {outbox_name(group)} SET id = id WHERE id = -1")
 
 
-def write_keys(source: Side, target: Side, plans: Sequence[tuple[Table, list[Any]]]) -> int:
+def write_keys(
+    source: Side, target: Side, group: str, plans: Sequence[tuple[Table, list[Any]]]
+) -> int:
     """Make ``target`` hold ``source``'s current version of each key (upsert it, or delete
     it when the source has none), in one target transaction; return rows written.
 
-    Rows already equal are not written (no echo through the target's own triggers, no
-    needless WAL). Deletes run children first, upserts parents first.
+    Rows already equal are not written. Deletes run children first, upserts parents first.
+    Our own writes must not be captured on the target as if someone had made them (they
+    would echo back): PostgreSQL writes as a replica, whose writes fire no trigger;
+    SQLite (one writer at a time) deletes what its triggers recorded in this transaction.
     """
     work = []
     for table, keys in plans:
@@ -208,12 +235,23 @@ def write_keys(source: Side, target: Side, plans: Sequence[tuple[Table, list[Any
     written = 0
     with target.no_fk_checks(), target.atomic(), target.cursor() as cur:
         target.replica(cur)
+        echo_after = _echo_mark(target, cur, group)
         for table, gone, _changed in reversed(work):
             written += target.delete_keys(table.name, table.key, gone) if gone else 0
         for table, _gone, changed in work:
             _upsert(target, table, changed)
             written += len(changed)
+        if echo_after is not None:
+            cur.execute(f"DELETE FROM {outbox_name(group)} WHERE id > %s", [echo_after])
     return written
+
+
+def _echo_mark(side: Side, cur: Any, group: str) -> int | None:
+    """SQLite only, inside the write transaction: the last outbox id before our writes."""
+    if not side.is_sqlite or not side.table_exists(outbox_name(group)):
+        return None
+    cur.execute(f"SELECT COALESCE(max(id), 0) FROM {outbox_name(group)}")
+    return int(cur.fetchone()[0])
 
 
 def _upsert(target: Side, table: Table, rows: list[tuple]) -> None:

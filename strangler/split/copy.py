@@ -104,7 +104,7 @@ def _pg_batch(old: Side, new: Side, group: str, table: Table, last: Any, size: i
             {**params, "upper": upper},
         ).decode()
     with new.atomic(), new.cursor() as cur:
-        new.replica(cur)
+        new.bulk(cur)
         copied = pipe(
             old.raw_connection(),
             f"COPY ({select}) TO STDOUT",
@@ -160,7 +160,7 @@ def _generic_batch(old: Side, new: Side, group: str, table: Table, last: Any, si
         rows = [tuple(row) for row in cur.fetchall()]
     upper = rows[-1][table.key_index] if rows else None
     with new.no_fk_checks(), new.atomic(), new.cursor() as cur:
-        new.replica(cur)
+        new.bulk(cur)
         new.insert(table.name, table.columns, rows)
         state.advance_checkpoint(new, group, table.name, upper, len(rows), done=len(rows) < size)
     return len(rows)

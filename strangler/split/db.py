@@ -34,9 +34,16 @@ class Side:
     alias: str
     label: str
     _replica_ok: bool | None = field(default=None, repr=False)
+    state_ready: bool = field(default=False, repr=False)  # the engine's tables exist here
+
+    @property
+    def configured(self) -> bool:
+        return self.alias in connections.settings
 
     @property
     def connection(self) -> Any:
+        if not self.configured:
+            raise SplitError(f"the {self.label} side's database alias {self.alias!r} is not set")
         return connections[self.alias]
 
     @property
@@ -172,6 +179,14 @@ class Side:
         except DatabaseError as error:
             self._replica_ok = False
             log.warning("split: %s side cannot set session_replication_role: %s", self.label, error)
+
+    def bulk(self, cur: Any) -> None:
+        """Settings of a copy batch's transaction: write as a replica (see ``replica``), and
+        on PostgreSQL do not wait for the commit's WAL flush: a batch and its checkpoint
+        commit together, so a commit lost in a crash is simply copied again."""
+        self.replica(cur)
+        if self.is_pg:
+            cur.execute("SET LOCAL synchronous_commit = off")
 
     @contextlib.contextmanager
     def no_fk_checks(self) -> Iterator[None]:

@@ -73,7 +73,7 @@ class Engine:
         if self._tables is None:
             old, new = self._sides["old"], self._sides["new"]
             self._tables = tuple(
-                resolve(spec, old if old.table_exists(spec.name) else new)
+                resolve(spec, old if old.configured and old.table_exists(spec.name) else new)
                 for spec in self.group.tables
             )
         return self._tables
@@ -83,8 +83,8 @@ class Engine:
         old, new = self._sides["old"], self._sides["new"]
         points = state.checkpoints(new, self.group.name)
         tables = []
-        for spec in self.group.tables:
-            old_rows, old_est = _count(old, spec.name)
+        for spec in self.group.tables:  # once cleaned, the old alias may be gone
+            old_rows, old_est = _count(old, spec.name) if old.configured else (None, False)
             new_rows, new_est = _count(new, spec.name)
             point = points.get(spec.name)
             tables.append(
@@ -106,7 +106,7 @@ class Engine:
             verified_at=current.verified_at,
             frozen_at=current.frozen_at,
             tables=tuple(tables),
-            pending_forward=capture.pending(old, self.group.name),
+            pending_forward=capture.pending(old, self.group.name) if old.configured else 0,
             pending_reverse=capture.pending(new, self.group.name),
             last_verify=current.last_verify,
             next_stage=nxt.value if nxt else None,
@@ -412,7 +412,7 @@ class Engine:
             candidates = checks.find_candidates(truth, other, table, diff)
             keys = checks.settle(truth, other, self.group.name, table, candidates, diff, drain)
             if repair:
-                checks.repair(truth, other, table, keys, diff)
+                checks.repair(truth, other, self.group.name, table, keys, diff)
             report.tables.append(diff)
             if progress:
                 elapsed = time.monotonic() - started

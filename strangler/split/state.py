@@ -46,7 +46,9 @@ def now() -> datetime:
 
 
 def ensure_tables(side: Side) -> None:
-    """CREATE TABLE IF NOT EXISTS: safe to call before every use, from any process."""
+    """CREATE TABLE IF NOT EXISTS, once per side object: safe from any process."""
+    if side.state_ready:
+        return
     serial = "BIGSERIAL PRIMARY KEY" if side.is_pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
     statements = [
         f"CREATE TABLE IF NOT EXISTS {STATE} (grp VARCHAR(100) PRIMARY KEY,"
@@ -62,6 +64,7 @@ def ensure_tables(side: Side) -> None:
     with side.cursor() as cur:
         for statement in statements:
             cur.execute(statement)
+    side.state_ready = True
 
 
 def load(side: Side, group: str, *, for_update: bool = False) -> GroupState:

@@ -34,17 +34,38 @@ def find_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> 
 # -- PostgreSQL: range checksums in the database ---------------------------------------------
 
 
-def _row_hash(side: Side, table: Table) -> str:
-    columns = side.qcols(table.columns)
-    return f"hashtextextended(ROW({columns})::text, 0)"
+def _row_hash(side: Side, table: Table, typed: bool) -> str:
+    """A 64-bit hash of a row. ``typed``: each column hashed by its type's own hash function
+    (``hash_record_extended``, PostgreSQL 14+): no text formatting, so about three times
+    cheaper, and independent of the session's time zone and output settings. Otherwise
+    (a column type without a hash function, like json): the hash of the row as text, in
+    UTC."""
+    row = f"ROW({side.qcols(table.columns)})"
+    return f"hash_record_extended({row}, 0)" if typed else f"hashtextextended({row}::text, 0)"
+
+
+def _typed_hash_works(conns: tuple[Any, Any], side: Side, table: Table) -> bool:
+    """Whether every column type of the table can be hashed as itself, on both sides."""
+    import psycopg2
+
+    for conn in conns:
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    f"SELECT {_row_hash(side, table, True)} FROM {side.q(table.name)} LIMIT 1"
+                )
+        except psycopg2.Error:
+            return False
+    return True
 
 
 def _pg_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> list[Any]:
     conns = (truth.private_connection(), other.private_connection())
     try:
         bucket, ranges = _buckets(conns, truth, table)
+        typed = _typed_hash_works(conns, truth, table)
         query = (
-            f"SELECT {bucket} AS b, count(*), bit_xor({_row_hash(truth, table)})"
+            f"SELECT {bucket} AS b, count(*), bit_xor({_row_hash(truth, table, typed)})"
             f" FROM {truth.q(table.name)} GROUP BY 1"
         )
         sums = _both(conns, query, ranges.params)
@@ -55,7 +76,7 @@ def _pg_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> l
         diff.ranges_differing += len(differing)
         keys: list[Any] = []
         for b in differing:
-            keys += _drill(conns, truth, table, ranges.where(b))
+            keys += _drill(conns, truth, table, ranges.where(b), typed)
         return keys
     finally:
         for conn in conns:
@@ -152,12 +173,12 @@ def _both(conns: tuple[Any, Any], query: str, params: list[Any]) -> list[list[tu
     return results
 
 
-def _drill(conns: tuple[Any, Any], truth: Side, table: Table, where: tuple[str, list]) -> list:
+def _drill(
+    conns: tuple[Any, Any], truth: Side, table: Table, where: tuple[str, list], typed: bool
+) -> list:
     condition, params = where
-    query = (
-        f"SELECT {truth.q(table.key)}, {_row_hash(truth, table)} FROM {truth.q(table.name)}"
-        f" WHERE {condition}"
-    )
+    row_hash = _row_hash(truth, table, typed)
+    query = f"SELECT {truth.q(table.key)}, {row_hash} FROM {truth.q(table.name)} WHERE {condition}"
     mine, theirs = (dict(rows) for rows in _both(conns, query, params))
     return [k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k)]
 
@@ -246,9 +267,11 @@ def _still_differing(truth: Side, other: Side, table: Table, keys: list[Any]) ->
     return [k for k in keys if mine.get(k) != theirs.get(k)]
 
 
-def repair(truth: Side, other: Side, table: Table, keys: list[Any], diff: TableDiff) -> None:
+def repair(
+    truth: Side, other: Side, group: str, table: Table, keys: list[Any], diff: TableDiff
+) -> None:
     """Give the other side the truth's version of each key, then count what now matches."""
     if not keys:
         return
-    capture.write_keys(truth, other, [(table, keys)])
+    capture.write_keys(truth, other, group, [(table, keys)])
     diff.repaired += len(keys) - len(_still_differing(truth, other, table, keys))

@@ -96,6 +96,7 @@ def test_the_whole_walk_on_sqlite(files: Files, tmp_path: Path) -> None:
     files.run("new", "INSERT INTO split_parent (code, name, created_at) VALUES ('svc', 's', 'x')")
     engine.advance(to="frozen", actor="demo", reason="freeze")
     assert files.run("old", "SELECT name FROM split_parent WHERE code = 'svc'") == [("s",)]
+    assert engine.status().pending_forward == 0, "applied changes must not echo back"
     with pytest.raises(sqlite3.IntegrityError, match="split_parent is frozen by strangler"):
         files.run("old", "UPDATE split_parent SET name = 'leak' WHERE id = 1")
     files.run("new", "UPDATE split_parent SET name = 'held' WHERE id = 1")

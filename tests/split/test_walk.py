@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from strangler.split import SplitError, Stage
+import psycopg2
+import pytest
+from rich.console import Console
+
+from strangler.split import Engine, SplitError, SplitGroup, Stage, TableSpec
+from strangler.split import verify as checks
+from strangler.split.progress import RichProgress
 from tests.split.conftest import PARENTS, Pair, same_rows, walk
+from tests.split.tables import NEW, OLD
 
 
 def test_copy_and_sync_make_both_sides_equal(pair: Pair) -> None:
@@ -88,8 +95,9 @@ def test_copy_refuses_a_new_side_that_is_not_empty(pair: Pair) -> None:
 
 
 def test_verify_finds_rows_changed_behind_the_engines_back_and_repair_fixes_them(
-    pair: Pair,
+    pair: Pair, monkeypatch
 ) -> None:
+    monkeypatch.setattr(checks, "RANGE_ROWS", 128)  # many ranges, integer and text keys
     engine = pair.engine()
     walk(engine, "sync")
     engine.drain()
@@ -104,6 +112,7 @@ def test_verify_finds_rows_changed_behind_the_engines_back_and_repair_fixes_them
     parent, child, tag = report.tables
     assert (parent.different, parent.missing, parent.extra) == (["1234"], [], [])
     assert parent.rows_compared == PARENTS and parent.ranges_differing == 1
+    assert parent.ranges >= PARENTS // 128 and tag.ranges >= 300 // 128
     assert (child.missing, child.different) == (["77"], [])
     assert (tag.extra, tag.different) == (["zz-extra"], ["tag-00100"])
     assert '"different": ["1234"]' in report.as_json()
@@ -127,3 +136,41 @@ def test_repair_from_the_new_side_once_it_holds_the_truth(pair: Pair) -> None:
     assert report.truth == "new" and report.tables[0].different == ["5"]
     assert pair.run("old", "SELECT name FROM split_parent WHERE id = 5") != [("stale",)]
     same_rows(pair)
+
+
+def test_truncate_of_a_captured_table_is_refused(pair: Pair) -> None:
+    walk(pair.engine(), "sync")
+    with pytest.raises(psycopg2.errors.RaiseException, match="TRUNCATE of split_tag is not"):
+        pair.run("old", "TRUNCATE split_tag")
+
+
+def test_columns_without_a_hash_function_are_compared_as_text(pair: Pair) -> None:
+    for side in ("old", "new"):
+        pair.run(side, "CREATE TABLE split_doc (id SERIAL PRIMARY KEY, doc JSON, at TIMESTAMPTZ)")
+    pair.run(
+        "old",
+        "INSERT INTO split_doc (doc, at) SELECT json_build_object('n', i), now()"
+        " FROM generate_series(1, 50) i",
+    )
+    engine = Engine(SplitGroup("docs", (TableSpec("split_doc"),)), old=OLD, new=NEW)
+    walk(engine, "sync")
+    assert engine.verify().ok
+    pair.run("new", "UPDATE split_doc SET doc = '{\"n\": 0}' WHERE id = 3")
+    assert engine.verify().tables[0].different == ["3"]
+
+
+def test_progress_is_drawn_with_rich(pair: Pair) -> None:
+    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    with RichProgress("copy", console=console) as progress:
+        engine.copy(batch_size=1000, progress=progress)
+    drawn = console.file.getvalue()
+    assert "copy split_parent" in drawn and "1500/1500" in drawn and "rows/s" in drawn
+
+
+def test_an_unknown_alias_is_named(pair: Pair) -> None:
+    engine = Engine(pair.engine().group, old="no_such_alias", new=NEW)
+    with pytest.raises(SplitError, match="the old side's database alias 'no_such_alias' is not"):
+        engine.advance(actor="test", reason="typo")
+    assert engine.stage is Stage.SHARED
