@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import dj_database_url
 import psycopg2
@@ -88,6 +89,7 @@ class Split:
     old_url: str
     new_url: str
     service: ServiceProcess
+    settings: Any  # pytest-django's settings fixture
 
     def restart(self) -> None:
         """Start the service again on the same databases (after a stop or a kill)."""
@@ -95,12 +97,7 @@ class Split:
             self.service.stop()
         self.service = start_service(self.new_url, shared_url=self.old_url, **SERVICE_ENV)
         client_channels.close_all()  # the monolith reconnects to the new port
-        self._point_monolith()
-
-    def _point_monolith(self) -> None:
-        from django.conf import settings
-
-        settings.STRANGLER_SERVICE_TARGETS = {"sales": self.service.target}
+        self.settings.STRANGLER_SERVICE_TARGETS = {"sales": self.service.target}
 
     @property
     def channels(self) -> channels_pb2_grpc.ChannelServiceStub:
@@ -131,7 +128,7 @@ def split(split_templates, settings) -> Iterator[Split]:
     route_table._set(None)
     service = start_service(new_url, shared_url=old_url, **SERVICE_ENV)
     settings.STRANGLER_SERVICE_TARGETS = {"sales": service.target}
-    found = Split(old_url, new_url, service)
+    found = Split(old_url, new_url, service, settings)
     try:
         yield found
     finally:
