@@ -11,7 +11,7 @@ import grpc
 import psycopg2
 import pytest
 
-from strangler import split_actions
+from strangler import data_shared, split_actions
 from strangler.api.v1 import split_admin_pb2, split_admin_pb2_grpc
 from strangler.client.split_admin import SplitAdminClient
 from tests import settings as test_settings
@@ -62,9 +62,7 @@ def test_a_write_token_in_the_admin_setting_is_one_line_and_exit_1(split, settin
 
 
 def test_an_unreachable_service_is_one_line_and_exit_1(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _closed_port()
     settings.STRANGLER_SERVICE_TARGETS = {"sales": f"127.0.0.1:{port}"}
     for action in ("status", "advance", "copy", "verify"):
         code, out, err = strangler("split", action)
@@ -73,6 +71,19 @@ def test_an_unreachable_service_is_one_line_and_exit_1(settings):
             f"strangler split: cannot reach the sales service at 127.0.0.1:{port}: "
         )
         assert err.strip().count("\n") == 0
+
+
+def test_data_shared_assumes_shared_when_the_service_never_answered(settings):
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": f"127.0.0.1:{_closed_port()}"}
+    assert data_shared.data_shared("channels.read") is True
+    data_shared._seen["sales"] = (False, 0.0)  # seen split once, long ago
+    assert data_shared.data_shared("channels.write") is False
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_a_copy_killed_with_the_service_resumes_and_verifies_clean(split):
