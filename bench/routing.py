@@ -1,7 +1,7 @@
 """Routing benchmarks: what the use case and the remote route cost, on PostgreSQL.
 
-``python -m bench routing [--gets N] [--lists N] [--seconds S]`` prints, each against a
-baseline measured in the same run (interleaved, so that drift hits both alike):
+``python -m bench routing [--gets N] [--lists N] [--seconds S] [--only PART]`` prints, each
+against a baseline measured in the same run (interleaved, so that drift hits both alike):
 
 - ``local_overhead_p50/p99``: get a channel by id through the use case on a local route
   (a percentage rollout the caller is outside of: the full rule is evaluated) vs the ORM
@@ -45,11 +45,15 @@ def main(argv: list[str]) -> dict:
         from django.conf import settings
 
         settings.STRANGLER_SERVICE_TARGETS = {"sales": service_target}
+        only = options.only
         figures: dict[str, Any] = {}
-        figures.update(local_overhead(options.gets))
-        figures.update(remote_vs_bare(options.gets, bare_target))
-        figures.update(list_remote_vs_local(options.lists))
-        figures.update(remote_throughput(options.seconds, bare_target))
+        if only in (None, "gets"):
+            figures.update(local_overhead(options.gets))
+            figures.update(remote_vs_bare(options.gets, bare_target))
+        if only in (None, "list"):
+            figures.update(list_remote_vs_local(options.lists))
+        if only in (None, "throughput"):
+            figures.update(remote_throughput(options.seconds, bare_target))
     return figures
 
 
@@ -58,6 +62,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--gets", type=int, default=3000, help="timed gets per side (3000)")
     parser.add_argument("--lists", type=int, default=30, help="timed 1,000-sale lists (30)")
     parser.add_argument("--seconds", type=float, default=5.0, help="throughput run (5 s)")
+    parser.add_argument(
+        "--only",
+        choices=("gets", "list", "throughput"),
+        help="run one part only (default: all); its figures are the same as in a full run",
+    )
     options = parser.parse_args(argv)
     if options.gets < 100 or options.lists < 3 or options.seconds <= 0:
         parser.error("--gets must be >= 100, --lists >= 3 and --seconds > 0")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from strangler import defaults as strangler_defaults
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("STRANGLER_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -93,6 +95,15 @@ LOGGING = {
 # Every (use case, controller) pair that strangler may switch, grouped in rollout stages.
 STRANGLER_ROUTES = "monolith.rollout.ROUTES"
 STRANGLER_STAGES = "monolith.rollout.STAGES"
+
+# How fresh each process's view of routes and shadow evidence is (the demo shortens them so
+# that a flip made by one command is seen by the running server at once).
+STRANGLER_ROUTE_TABLE_TTL = float(os.environ.get("MONOLITH_ROUTE_TABLE_TTL", "5"))
+STRANGLER_SHADOW_FLUSH_SECONDS = float(os.environ.get("MONOLITH_SHADOW_FLUSH_SECONDS", "5"))
+STRANGLER_READINESS = {
+    **strangler_defaults.READINESS,
+    "min_compared": int(os.environ.get("MONOLITH_READINESS_MIN_COMPARED", "1000")),
+}
 
 # The carved sales service: where it listens and the token the monolith presents to it.
 # The defaults match ``python -m carved_service`` run locally for the demo.

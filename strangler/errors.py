@@ -32,10 +32,16 @@ class FailedPrecondition(UseCaseError):
 
 
 class ServiceUnavailable(UseCaseError):
-    """The remote side cannot answer now; the client may retry after ``retry_after`` seconds."""
+    """The remote side cannot answer now; the client may retry after ``retry_after`` seconds.
+
+    ``maybe_applied`` is False only when the call surely never reached the service (its
+    circuit breaker was open, no connection could be made, the service refused it as
+    unknown): only then may a write be repeated on the local side.
+    """
 
     http_status = 503
 
-    def __init__(self, message: str, retry_after: int = 1) -> None:
+    def __init__(self, message: str, retry_after: int = 1, *, maybe_applied: bool = True) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.maybe_applied = maybe_applied

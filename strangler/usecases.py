@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from types import ModuleType, SimpleNamespace
@@ -23,7 +24,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from strangler import shadow
+from strangler import metrics, shadow
 from strangler.errors import ServiceUnavailable
 from strangler.routing import Mode, controller_of, decide
 
@@ -53,6 +54,7 @@ class UseCase:
         self.writes = writes
         self._local = local
         self._remote = remote
+        self._wrapped: dict[tuple[str, str], SimpleNamespace] = {}
         registry[name] = self
 
     def __repr__(self) -> str:
@@ -63,12 +65,12 @@ class UseCase:
         mode = decide(request, self.name)
         if mode is Mode.LOCAL:
             return self.local
-        if mode is Mode.REMOTE:
-            return self.remote
         route = f"{self.name}:{controller_of(request)}"
+        if mode is Mode.REMOTE:
+            return self._per_route("remote", route, self._counted_remote)
         if mode is Mode.SHADOW:
-            return self.local if self.writes else self._shadowed(route)
-        return self._with_fallback(route)
+            return self.local if self.writes else self._per_route("shadow", route, self._shadowed)
+        return self._per_route("fallback", route, self._with_fallback)
 
     @cached_property
     def local(self) -> SimpleNamespace:
@@ -84,6 +86,16 @@ class UseCase:
 
         return frozenset(rpc for op in self.operations for rpc in rpcs_of(getattr(self.remote, op)))
 
+    def _per_route(
+        self, kind: str, route: str, build: Callable[[str], SimpleNamespace]
+    ) -> SimpleNamespace:
+        """Build a route's wrapped implementation once, not on every request."""
+        key = (kind, route)
+        found = self._wrapped.get(key)
+        if found is None:
+            found = self._wrapped[key] = build(route)
+        return found
+
     def _bind(self, ref: Implementation, side: str) -> SimpleNamespace:
         impl = _resolve(ref)
         missing = [op for op in self.operations if not callable(getattr(impl, op, None))]
@@ -98,27 +110,74 @@ class UseCase:
             def call(*args: Any, **kwargs: Any) -> Any:
                 outcome = shadow.Outcome.of(lambda: local(*args, **kwargs))
                 return shadow.run(
-                    shadow.ShadowCall(route, name, outcome, lambda: remote(*args, **kwargs))
+                    shadow.ShadowCall(
+                        route,
+                        name,
+                        outcome,
+                        lambda: remote(*args, **kwargs),
+                        request_keys={"args": args, "kwargs": kwargs},
+                    )
                 )
 
             return call
 
         return SimpleNamespace(**{op: operation(op) for op in self.operations})
 
+    def _counted_remote(self, route: str) -> SimpleNamespace:
+        """The remote side, each call counted in metrics and readiness evidence."""
+
+        def operation(name: str) -> Callable[..., Any]:
+            remote = getattr(self.remote, name)
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                return _timed(route, "remote", remote, args, kwargs)
+
+            return call
+
+        return SimpleNamespace(**{op: operation(op) for op in self.operations})
+
     def _with_fallback(self, route: str) -> SimpleNamespace:
+        """Remote first; local when the service cannot answer.
+
+        A write falls back only when it surely never ran on the service: one that may have
+        been applied (a deadline, a connection lost after sending) is not repeated locally,
+        which on shared data could apply it twice; the caller gets 503 and may retry.
+        """
+
         def operation(name: str) -> Callable[..., Any]:
             local, remote = getattr(self.local, name), getattr(self.remote, name)
 
             def call(*args: Any, **kwargs: Any) -> Any:
                 try:
-                    return remote(*args, **kwargs)
+                    return _timed(route, "remote", remote, args, kwargs)
                 except ServiceUnavailable as exc:
+                    if self.writes and exc.maybe_applied:
+                        log.warning(
+                            "no fallback on %s %s (may have been applied): %s", route, name, exc
+                        )
+                        raise
                     log.warning("fallback to local on %s %s: %s", route, name, exc)
-                    return local(*args, **kwargs)
+                    use_case, _, controller = route.partition(":")
+                    metrics.fallback(use_case, controller, "unavailable")
+                    return _timed(route, "local", local, args, kwargs)
 
             return call
 
         return SimpleNamespace(**{op: operation(op) for op in self.operations})
+
+
+def _timed(route: str, side: str, func: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """Call ``func`` and record its time and outcome for ``route``'s ``side``."""
+    use_case, _, controller = route.partition(":")
+    started = time.perf_counter()
+    error: BaseException | None = None
+    try:
+        return func(*args, **kwargs)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        shadow.record_call(use_case, controller, side, time.perf_counter() - started, error)
 
 
 def _resolve(ref: Implementation) -> Any:

@@ -79,15 +79,22 @@ class SalesStatusService(sales_status_pb2_grpc.SalesStatusServiceServicer):
     def BatchGetSalesStatuses(
         self, request, context: Context
     ) -> sales_status_pb2.BatchGetSalesStatusesResponse:
+        # The hot read of list pages: rows as tuples, messages built in place (no model
+        # instance, no message copied per status).
         keys = [convert.sale_key(ref) for ref in request.sales]
-        rows = operations.batch_get_statuses(keys)
-        found = {(row.sale_kind, row.sale_id) for row in rows}
-        channels = operations.channels_of(rows) if request.include_channels else []
-        return sales_status_pb2.BatchGetSalesStatusesResponse(
-            statuses=[convert.status_message(row) for row in rows],
-            missing=[convert.sale_ref(key) for key in dict.fromkeys(keys) if key not in found],
-            channels=[convert.channel_message(row) for row in channels],
+        rows = operations.batch_get_status_rows(keys)
+        response = sales_status_pb2.BatchGetSalesStatusesResponse()
+        convert.add_statuses(response.statuses, rows)
+        found = {(row[0], row[1]) for row in rows}  # operations.STATUS_COLUMNS
+        response.missing.extend(
+            convert.sale_ref(key) for key in dict.fromkeys(keys) if key not in found
         )
+        if request.include_channels:
+            channel_ids = {row[3] for row in rows if row[3]}
+            response.channels.extend(
+                convert.channel_message(row) for row in operations.channels_with_ids(channel_ids)
+            )
+        return response
 
     @rpc
     def ListSalesStatuses(

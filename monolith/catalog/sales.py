@@ -79,46 +79,63 @@ def get_sale(request: HttpRequest, kind: str, sale_id: int) -> SaleView:
 
 
 def create_sale(request: HttpRequest, kind: str, seller_id: int, data: dict[str, Any]) -> SaleView:
+    """Create the sale row, then its status; if the status cannot be created, the row goes.
+
+    The status may be written by the service: no database transaction is held open across
+    that network call (it would hold locks for a deadline, and on a shared SQLite file it
+    would block the service's write until it timed out). A failed status write is undone by
+    deleting the row instead.
+    """
     fields = _sale_fields(kind, data, required=True)
     state = str(data.get("state", "draft"))
     channel_id = _optional_int(data, "channel_id")
-    with transaction.atomic():
-        row = SALE_MODELS[kind].objects.create(seller_id=seller_id, **fields)
+    row = SALE_MODELS[kind].objects.create(seller_id=seller_id, **fields)
+    try:
         sales_status_write.on(request).create_status(
             kind, row.pk, state=state, channel_id=channel_id, updated_by_id=seller_id
         )
+    except BaseException:
+        row.delete()
+        raise
     return get_sale(request, kind, row.pk)
 
 
 def update_sale(
     request: HttpRequest, kind: str, sale_id: int, user_id: int, data: dict[str, Any]
 ) -> SaleView:
+    """Check the status rules, change the status, then the row.
+
+    The status goes first: when the status side refuses (a withdrawn item cannot be sold),
+    nothing has changed. It is written outside the row's transaction (see ``create_sale``).
+    """
     fields = _sale_fields(kind, data, required=False)
     state = data.get("state")
     channel_id = _optional_int(data, "channel_id")
-    with transaction.atomic():
-        row = _get_row(kind, sale_id, lock=True)
-        if "price" in fields:
-            # a sale without status (legacy rows) has no state that could forbid the change
-            statuses = sales_status_read.on(request).get_statuses([(kind, sale_id)])
-            current = statuses.get((kind, sale_id))
-            domain.check_price_change(current and current.state, row.price, fields["price"])
-        for name, value in fields.items():
-            setattr(row, name, value)
-        row.save()
-        if state is not None or channel_id is not None:
-            sales_status_write.on(request).update_status(
-                kind, sale_id, state=state, channel_id=channel_id, updated_by_id=user_id
-            )
+    row = _get_row(kind, sale_id)
+    if "price" in fields:
+        # a sale without status (legacy rows) has no state that could forbid the change
+        statuses = sales_status_read.on(request).get_statuses([(kind, sale_id)])
+        current = statuses.get((kind, sale_id))
+        domain.check_price_change(current and current.state, row.price, fields["price"])
+    if state is not None or channel_id is not None:
+        sales_status_write.on(request).update_status(
+            kind, sale_id, state=state, channel_id=channel_id, updated_by_id=user_id
+        )
+    if fields:
+        with transaction.atomic():
+            row = _get_row(kind, sale_id, lock=True)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.save()
     return get_sale(request, kind, sale_id)
 
 
 def delete_sale(request: HttpRequest, kind: str, sale_id: int) -> None:
-    with transaction.atomic():
-        row = _get_row(kind, sale_id, lock=True)
-        with suppress(NotFound):  # a sale without status can still be deleted
-            sales_status_write.on(request).delete_status(kind, sale_id)
-        row.delete()
+    """Delete the status, then the row (a row without status is a legacy sale, still valid)."""
+    row = _get_row(kind, sale_id)
+    with suppress(NotFound):  # a sale without status can still be deleted
+        sales_status_write.on(request).delete_status(kind, sale_id)
+    row.delete()
 
 
 def _views(request: HttpRequest, kind: str, rows: list[Sale]) -> list[SaleView]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -32,9 +32,33 @@ client = ServiceClient(SERVICE)
 
 # Messages to domain values
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MIN_SECONDS, MAX_SECONDS = -62135596800, 253402300799  # 0001-01-01, 9999-12-31T23:59:59
+
 
 def _time(stamp: Timestamp) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC)
+    """``stamp.ToDatetime(tzinfo=UTC)``, equal value and tzinfo, in half the time: a page of
+    1,000 statuses converts 2,000 of them."""
+    seconds, nanos = stamp.seconds, stamp.nanos
+    if 0 <= nanos < 1_000_000_000 and MIN_SECONDS <= seconds <= MAX_SECONDS:
+        return EPOCH + timedelta(0, seconds, nanos // 1000)
+    return stamp.ToDatetime(tzinfo=UTC)  # raises ValueError for an invalid timestamp
+
+
+def _words(enum) -> dict[int, str]:
+    """Number -> word of every value but UNSPECIFIED, for lookups in a loop."""
+    return {number: to_text(enum, number) for number in enum.values() if number}
+
+
+CHANNEL_KIND_WORDS = _words(channels_pb2.ChannelKind)
+SALE_KIND_WORDS = _words(sales_status_pb2.SaleKind)
+STATE_WORDS = _words(sales_status_pb2.SaleState)
+SALE_KIND_NUMBERS = {word: number for number, word in SALE_KIND_WORDS.items()}
+
+
+def _word(words: dict[int, str], enum, number: int) -> str:
+    """``to_text(enum, number) or ""``, through the dict for known numbers."""
+    return words.get(number) or to_text(enum, number) or ""
 
 
 def channel_value(message: channels_pb2.Channel) -> domain.Channel:
@@ -42,7 +66,7 @@ def channel_value(message: channels_pb2.Channel) -> domain.Channel:
         id=message.id,
         code=message.code,
         name=message.name,
-        kind=to_text(channels_pb2.ChannelKind, message.kind) or "",
+        kind=_word(CHANNEL_KIND_WORDS, channels_pb2.ChannelKind, message.kind),
         active=message.active,
         created_at=_time(message.create_time),
         updated_at=_time(message.update_time),
@@ -50,10 +74,11 @@ def channel_value(message: channels_pb2.Channel) -> domain.Channel:
 
 
 def status_value(message: sales_status_pb2.SalesStatus) -> domain.SalesStatus:
+    sale = message.sale
     return domain.SalesStatus(
-        sale_kind=to_text(sales_status_pb2.SaleKind, message.sale.kind) or "",
-        sale_id=message.sale.id,
-        state=to_text(sales_status_pb2.SaleState, message.state) or "",
+        sale_kind=_word(SALE_KIND_WORDS, sales_status_pb2.SaleKind, sale.kind),
+        sale_id=sale.id,
+        state=_word(STATE_WORDS, sales_status_pb2.SaleState, message.state),
         channel_id=message.channel_id or None,
         updated_by_id=message.updated_by_user_id or None,
         created_at=_time(message.create_time),
@@ -197,17 +222,19 @@ def get_statuses_with_channels(
 def _batch_statuses(
     keys: Iterable[SaleKey], *, include_channels: bool
 ) -> tuple[dict[SaleKey, domain.SalesStatus], dict[int, domain.Channel]]:
-    refs = {
-        (kind, sale_id): _sale_ref(kind, sale_id)
+    # (kind, id), each once; the refs are added to the request in place, not built and copied
+    wanted = {
+        (kind, sale_id): None
         for kind, sale_id in keys
         if domain.check_sale_kind(kind) and sale_id > 0
     }
     statuses: dict[SaleKey, domain.SalesStatus] = {}
     channels: dict[int, domain.Channel] = {}
-    for chunk in _chunks(list(refs.values())):
-        request = sales_status_pb2.BatchGetSalesStatusesRequest(
-            sales=chunk, include_channels=include_channels
-        )
+    for chunk in _chunks(list(wanted)):
+        request = sales_status_pb2.BatchGetSalesStatusesRequest(include_channels=include_channels)
+        add = request.sales.add
+        for kind, sale_id in chunk:
+            add(kind=SALE_KIND_NUMBERS[kind], id=sale_id)
         response = client.call(f"{STATUSES}/BatchGetSalesStatuses", request)
         for message in response.statuses:
             value = status_value(message)

@@ -17,7 +17,8 @@ from google.protobuf.message import Message
 
 from strangler import conf, methods, request_id
 from strangler.client import breakers, channels, policy
-from strangler.client.errors import from_rpc_error, unavailable
+from strangler.client.errors import from_rpc_error, maybe_applied, unavailable
+from strangler.errors import ServiceUnavailable
 
 log = logging.getLogger("strangler.client")
 
@@ -63,9 +64,18 @@ class ServiceClient:
         breaker = breakers.breaker_for(target)
         metadata = self.metadata()
 
+        reached: list[bool] = []  # whether any attempt may have run on the service
+
         def attempt() -> Message:
             timeout = ends_at - time.monotonic()
-            return breaker.call(send, request, timeout=timeout, metadata=metadata)
+            try:
+                return breaker.call(send, request, timeout=timeout, metadata=metadata)
+            except (grpc.RpcError, pybreaker.CircuitBreakerError) as exc:
+                # The breaker raises its own error for the failure that opens it.
+                failed = exc if isinstance(exc, grpc.RpcError) else exc.__context__
+                if isinstance(failed, grpc.RpcError):
+                    reached.append(maybe_applied(failed.code(), failed.details() or ""))
+                raise
 
         try:
             return _retrying(rule, ends_at)(attempt)
@@ -75,9 +85,13 @@ class ServiceClient:
                 f"{self.service} service at {target} is failing; calls are suspended by its "
                 f"circuit breaker for {retry_after}s: {method}",
                 retry_after,
+                maybe_applied=any(reached),
             ) from None
         except grpc.RpcError as exc:
-            raise from_rpc_error(exc, service=self.service, method=method) from None
+            error = from_rpc_error(exc, service=self.service, method=method)
+            if isinstance(error, ServiceUnavailable):
+                error.maybe_applied = any(reached)
+            raise error from None
 
 
 def _retrying(rule: policy.RetryRule, ends_at: float) -> tenacity.Retrying:

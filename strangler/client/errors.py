@@ -37,10 +37,35 @@ def from_rpc_error(exc: grpc.RpcError, *, service: str, method: str) -> errors.U
     if answer is not None:
         return answer(details)
     reason = REASONS.get(code, "failed")
-    return unavailable(f"{service} service {reason}: {method}: {code.name}: {details}")
+    return unavailable(
+        f"{service} service {reason}: {method}: {code.name}: {details}",
+        maybe_applied=maybe_applied(code, details),
+    )
 
 
-def unavailable(message: str, retry_after: int | None = None) -> errors.ServiceUnavailable:
+# Codes with which the service refused a call before running it.
+NOT_RUN = frozenset(
+    {
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.UNAUTHENTICATED,
+        grpc.StatusCode.PERMISSION_DENIED,
+    }
+)
+# What gRPC core says when no connection was made, so nothing was sent.
+NOT_CONNECTED = ("failed to connect to all addresses", "DNS resolution failed")
+
+
+def maybe_applied(code: grpc.StatusCode, details: str) -> bool:
+    """Whether the service may have run the call: a deadline or a dropped connection after
+    sending leaves it unknown, so a write must not be repeated elsewhere."""
+    if code in NOT_RUN:
+        return False
+    return not (code == grpc.StatusCode.UNAVAILABLE and any(s in details for s in NOT_CONNECTED))
+
+
+def unavailable(
+    message: str, retry_after: int | None = None, *, maybe_applied: bool = True
+) -> errors.ServiceUnavailable:
     if retry_after is None:
         retry_after = int(conf.get("UNAVAILABLE_RETRY_AFTER"))
-    return errors.ServiceUnavailable(message, retry_after=retry_after)
+    return errors.ServiceUnavailable(message, retry_after=retry_after, maybe_applied=maybe_applied)

@@ -234,6 +234,27 @@ def test_shadow_answers_local_and_calls_remote(world, controller):
     assert shadowed_remote_calls(controller) > before
 
 
+def test_remote_calls_are_counted_as_evidence(world):
+    """Readiness and metrics see the remote side's real traffic, not only shadow calls."""
+    actions.change_routes("*:channel-detail", "remote")
+    before = shadowed_remote_calls("channel-detail")
+    assert SCENARIOS["channel-detail"](world) == "remote"
+    assert shadowed_remote_calls("channel-detail") > before
+
+
+@pytest.mark.parametrize("kind", ["car", "toy"])
+def test_a_sale_whose_status_the_service_refuses_is_not_kept(world, kind):
+    """The status is written outside the row's transaction; a refusal deletes the row."""
+    actions.change_routes(f"*:{kind}-create", "remote")
+    model = SALE_MODELS[kind]
+    before = model.objects.count()
+    response = _post(
+        world, f"/api/{PLURAL[kind]}/add/", {"title": "T", "price": "1", "channel_id": 999}
+    )
+    assert response.status_code == 400, response.content
+    assert model.objects.count() == before
+
+
 @pytest.fixture
 def dead_service(settings) -> str:
     """A loopback port where nothing listens: every call fails as UNAVAILABLE."""
