@@ -6,6 +6,7 @@ import io
 
 import psycopg2
 import pytest
+from django.db import IntegrityError
 from rich.console import Console
 
 from strangler.split import Engine, SplitError, SplitGroup, Stage, TableSpec
@@ -174,3 +175,17 @@ def test_an_unknown_alias_is_named(pair: Pair) -> None:
     with pytest.raises(SplitError, match="the old side's database alias 'no_such_alias' is not"):
         engine.advance(actor="test", reason="typo")
     assert engine.stage is Stage.SHARED
+
+
+def test_a_failed_batch_commits_nothing_and_the_copy_resumes_after_the_fix(pair: Pair) -> None:
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    pair.run("new", "INSERT INTO split_tag VALUES ('tag-00150', 'in the way')")
+    with pytest.raises(IntegrityError, match="split_tag_pkey"):
+        engine.copy(batch_size=100)
+    status = engine.status()
+    assert status.tables[2].rows_copied == 100 and status.tables[2].new_rows == 101
+    pair.run("new", "DELETE FROM split_tag WHERE code = 'tag-00150'")
+    assert engine.copy(batch_size=100) == 200
+    engine.advance(actor="test", reason="copied")
+    same_rows(pair)
