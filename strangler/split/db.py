@@ -241,7 +241,8 @@ class Side:
             if self.is_pg:
                 from psycopg2.extras import execute_values
 
-                execute_values(cur.cursor, f"{head} %s {conflict}", rows, page_size=1000)
+                with self.connection.wrap_database_errors:  # Django's error types, as above
+                    execute_values(cur.cursor, f"{head} %s {conflict}", rows, page_size=1000)
             else:
                 marks = ", ".join(["%s"] * len(columns))
                 cur.executemany(f"{head} ({marks}) {conflict}", rows)
@@ -254,7 +255,8 @@ class Side:
             if self.is_pg:
                 from psycopg2.extras import execute_values
 
-                execute_values(cur.cursor, f"{head} %s", rows, page_size=1000)
+                with self.connection.wrap_database_errors:
+                    execute_values(cur.cursor, f"{head} %s", rows, page_size=1000)
             else:
                 cur.executemany(f"{head} ({', '.join(['%s'] * len(columns))})", rows)
 

@@ -189,3 +189,21 @@ def test_a_failed_batch_commits_nothing_and_the_copy_resumes_after_the_fix(pair:
     assert engine.copy(batch_size=100) == 200
     engine.advance(actor="test", reason="copied")
     same_rows(pair)
+
+
+def test_two_rows_that_swap_a_unique_value_are_applied(pair: Pair) -> None:
+    engine = pair.engine()
+    walk(engine, "sync")
+    pair.run(
+        "old",
+        "UPDATE split_parent SET code = 'swap' WHERE id = 10;"
+        " UPDATE split_parent SET code = 'p10' WHERE id = 11;"
+        " UPDATE split_parent SET code = 'p11' WHERE id = 10",
+    )
+    assert engine.drain() == 3  # three updates, two rows
+    assert pair.run(
+        "new", "SELECT id, code FROM split_parent WHERE id IN (10, 11) ORDER BY id"
+    ) == [
+        (10, "p11"),
+        (11, "p10"),
+    ]
