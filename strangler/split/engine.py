@@ -413,10 +413,10 @@ class Engine:
         report = VerifyReport(self.group.name, current.value, truth_label, [], repaired=repair)
         for table in self.tables():
             diff = TableDiff(table.name)
-            candidates = checks.find_candidates(truth, other, table, diff)
-            keys = checks.settle(truth, other, self.group.name, table, candidates, diff, drain)
-            if repair:
-                checks.repair(truth, other, self.group.name, table, keys, diff)
+            for candidates in checks.find_candidates(truth, other, table, diff):
+                keys = checks.settle(truth, other, self.group.name, table, candidates, diff, drain)
+                if repair:
+                    checks.repair(truth, other, self.group.name, table, keys, diff)
             report.tables.append(diff)
             if progress:
                 elapsed = time.monotonic() - started

@@ -207,3 +207,15 @@ def test_two_rows_that_swap_a_unique_value_are_applied(pair: Pair) -> None:
         (10, "p11"),
         (11, "p10"),
     ]
+
+
+def test_verify_during_the_copy_counts_every_missing_row(pair: Pair, monkeypatch) -> None:
+    monkeypatch.setattr(checks, "RANGE_ROWS", 256)
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    engine.copy(batch_size=300, should_stop=lambda: engine.status().tables[0].rows_copied >= 600)
+    report = engine.verify()
+    parent, child, tag = report.tables
+    assert (parent.missing_count, child.missing_count, tag.missing_count) == (900, 3000, 300)
+    assert parent.missing[:2] == ["601", "602"] and len(child.missing) == 1000  # listed: 1,000
+    assert not report.ok and report.truth == "old"
