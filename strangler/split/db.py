@@ -83,10 +83,6 @@ class Side:
     def qcols(self, columns: Iterable[str]) -> str:
         return ", ".join(self.q(c) for c in columns)
 
-    @property
-    def param(self) -> str:
-        return "%s"  # Django's cursor wrapper takes %s on every backend
-
     def run_ddl(self, batches: Iterable[Sequence[str]], attempts: int = 5) -> None:
         """Run each batch of statements in its own short transaction, retried on deadlock or
         lock timeout. Adding a trigger locks its table against writes until the transaction
