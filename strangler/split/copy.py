@@ -103,15 +103,21 @@ def _pg_batch(old: Side, new: Side, group: str, table: Table, last: Any, size: i
             f" WHERE TRUE{after}{bound} ORDER BY {key}",
             {**params, "upper": upper},
         ).decode()
-    with new.atomic(), new.cursor() as cur:
-        new.bulk(cur)
-        copied = pipe(
-            old.raw_connection(),
-            f"COPY ({select}) TO STDOUT",
-            cur.cursor,
-            f"COPY {new.q(table.name)} ({new.qcols(table.columns)}) FROM STDIN",
-        )
-        state.advance_checkpoint(new, group, table.name, upper, copied, done=upper is None)
+    try:
+        with new.atomic(), new.cursor() as cur, new.connection.wrap_database_errors:
+            new.bulk(cur)
+            copied = pipe(
+                old.raw_connection(),
+                f"COPY ({select}) TO STDOUT",
+                cur.cursor,
+                f"COPY {new.q(table.name)} ({new.qcols(table.columns)}) FROM STDIN",
+            )
+            state.advance_checkpoint(new, group, table.name, upper, copied, done=upper is None)
+    except BaseException:
+        # A COPY cut off half way can leave the old connection in the middle of its
+        # protocol: start the next attempt on a fresh one.
+        old.connection.close()
+        raise
     return copied
 
 

@@ -83,10 +83,6 @@ class Side:
     def qcols(self, columns: Iterable[str]) -> str:
         return ", ".join(self.q(c) for c in columns)
 
-    @property
-    def param(self) -> str:
-        return "%s"  # Django's cursor wrapper takes %s on every backend
-
     def run_ddl(self, batches: Iterable[Sequence[str]], attempts: int = 5) -> None:
         """Run each batch of statements in its own short transaction, retried on deadlock or
         lock timeout. Adding a trigger locks its table against writes until the transaction
@@ -241,7 +237,8 @@ class Side:
             if self.is_pg:
                 from psycopg2.extras import execute_values
 
-                execute_values(cur.cursor, f"{head} %s {conflict}", rows, page_size=1000)
+                with self.connection.wrap_database_errors:  # Django's error types, as above
+                    execute_values(cur.cursor, f"{head} %s {conflict}", rows, page_size=1000)
             else:
                 marks = ", ".join(["%s"] * len(columns))
                 cur.executemany(f"{head} ({marks}) {conflict}", rows)
@@ -254,7 +251,8 @@ class Side:
             if self.is_pg:
                 from psycopg2.extras import execute_values
 
-                execute_values(cur.cursor, f"{head} %s", rows, page_size=1000)
+                with self.connection.wrap_database_errors:
+                    execute_values(cur.cursor, f"{head} %s", rows, page_size=1000)
             else:
                 cur.executemany(f"{head} ({', '.join(['%s'] * len(columns))})", rows)
 

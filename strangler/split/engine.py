@@ -122,6 +122,7 @@ class Engine:
     def advance(self, *, to: str | None = None, actor: str, reason: str = "") -> Transition:
         """Go to the next stage, and only to it."""
         with self._transition_lock():
+            self._finish_interrupted()
             current = self.stage
             target = next_stage(current)
             if target is None:
@@ -136,6 +137,7 @@ class Engine:
     def rollback(self, *, actor: str, reason: str = "") -> Transition:
         """Return to the previous stage, undoing what entering the current one did."""
         with self._transition_lock():
+            self._finish_interrupted()
             current = self.stage
             target = previous_stage(current)
             if current is Stage.CLEANED:
@@ -294,9 +296,10 @@ class Engine:
     def _undo_copy(self, notes: list[str], commit: Commit) -> None:
         old, new = self._sides["old"], self._sides["new"]
         tables = self.tables()
-        capture.remove(old, self.group.name, tables)
-        _empty(new, tables)
-        state.reset_checkpoints(new, self.group.name, [t.name for t in tables])
+        with _session_lock(new, f"strangler_split_copy:{self.group.name}", "a copy"):
+            capture.remove(old, self.group.name, tables)
+            _empty(new, tables)
+            state.reset_checkpoints(new, self.group.name, [t.name for t in tables])
         notes.append("capture removed from the old tables; the new tables emptied")
 
     def _undo_sync(self, notes: list[str], commit: Commit) -> None:
@@ -347,19 +350,20 @@ class Engine:
             raise SplitError("batch_size and rows_per_second must be positive")
         pace = backfill.Pace(rows_per_second, time.monotonic())
         old, new = self._sides["old"], self._sides["new"]
-        for table in self.tables():
-            done = backfill.copy_table(
-                old,
-                new,
-                self.group.name,
-                table,
-                batch_size=batch_size,
-                pace=pace,
-                progress=progress,
-                should_stop=should_stop,
-            )
-            if not done:
-                break
+        with _session_lock(new, f"strangler_split_copy:{self.group.name}", "a copy"):
+            for table in self.tables():
+                done = backfill.copy_table(
+                    old,
+                    new,
+                    self.group.name,
+                    table,
+                    batch_size=batch_size,
+                    pace=pace,
+                    progress=progress,
+                    should_stop=should_stop,
+                )
+                if not done:
+                    break
         return pace.rows
 
     def sync_once(self, limit: int = 10_000) -> int:
@@ -409,10 +413,10 @@ class Engine:
         report = VerifyReport(self.group.name, current.value, truth_label, [], repaired=repair)
         for table in self.tables():
             diff = TableDiff(table.name)
-            candidates = checks.find_candidates(truth, other, table, diff)
-            keys = checks.settle(truth, other, self.group.name, table, candidates, diff, drain)
-            if repair:
-                checks.repair(truth, other, self.group.name, table, keys, diff)
+            for candidates in checks.find_candidates(truth, other, table, diff):
+                keys = checks.settle(truth, other, self.group.name, table, candidates, diff, drain)
+                if repair:
+                    checks.repair(truth, other, self.group.name, table, keys, diff)
             report.tables.append(diff)
             if progress:
                 elapsed = time.monotonic() - started
@@ -463,6 +467,19 @@ class Engine:
                 break
         return total
 
+    def _finish_interrupted(self) -> None:
+        """A rollback of writes-cutover that died after saving its stage left the reverse
+        capture behind: give the old side what it holds, then drop it, as that rollback
+        would have."""
+        new = self._sides["new"]
+        if truth_side(self.stage) == "new" or not new.table_exists(
+            capture.outbox_name(self.group.name)
+        ):
+            return
+        capture.remove(new, self.group.name, self.tables(), keep_outbox=True)
+        self._drain_from("new", None)
+        capture.remove(new, self.group.name, self.tables())
+
     def _require_drained(self, source_label: str) -> None:
         self._drain_from(source_label, DRAIN_SECONDS)
         left = capture.pending(self._sides[source_label], self.group.name)
@@ -472,25 +489,28 @@ class Engine:
                 f" arriving there; stop them (or let sync catch up) and retry"
             )
 
-    @contextlib.contextmanager
-    def _transition_lock(self) -> Iterator[None]:
-        """One transition at a time per group (PostgreSQL: an advisory lock on the new
-        side; SQLite serialises writers by itself)."""
-        new = self._sides["new"]
-        state.ensure_tables(new)
-        if not new.is_pg:
-            yield
-            return
+    def _transition_lock(self) -> contextlib.AbstractContextManager[None]:
+        state.ensure_tables(self._sides["new"])
         name = f"strangler_split_transition:{self.group.name}"
-        with new.cursor() as cur:
-            cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name])
-            if not cur.fetchone()[0]:
-                raise SplitError(f"another transition of group {self.group.name} is running")
-        try:
-            yield
-        finally:
-            with new.cursor() as cur:
-                cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
+        return _session_lock(self._sides["new"], name, "a transition")
+
+
+@contextlib.contextmanager
+def _session_lock(side: Side, name: str, what: str) -> Iterator[None]:
+    """One holder at a time (PostgreSQL: a session advisory lock; SQLite serialises its
+    writers by itself, and a second copy fails on the first duplicate key)."""
+    if not side.is_pg:
+        yield
+        return
+    with side.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name])
+        if not cur.fetchone()[0]:
+            raise SplitError(f"{what} of this group is already running ({name})")
+    try:
+        yield
+    finally:
+        with side.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
 
 
 def _count(side: Side, table: str) -> tuple[int | None, bool]:

@@ -65,15 +65,6 @@ def writes_to(stage: Stage) -> Side:
     return truth_side(stage)
 
 
-def capture_side(stage: Stage) -> Side | None:
-    """Whose writes triggers record into an outbox: old from copy on (so nothing written
-    during the copy is missed), new from writes-cutover on (reverse sync, so rolling back
-    loses nothing); None when nothing is captured."""
-    if stage is Stage.SHARED or stage is Stage.CLEANED:
-        return None
-    return truth_side(stage)
-
-
 def applies(stage: Stage) -> bool:
     """Whether the outbox of the truth side is applied to the other side at this stage.
 

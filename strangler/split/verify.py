@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from strangler.split import capture
@@ -24,8 +24,10 @@ RANGE_ROWS = 10_000
 SETTLE_ROUNDS = 3
 
 
-def find_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> list[Any]:
-    """Keys whose rows may differ between the sides (a superset of the real differences)."""
+def find_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> Iterator[list[Any]]:
+    """Keys whose rows may differ between the sides (a superset of the real differences),
+    one list per differing range, so that memory stays at a range even when everything
+    differs (a verify during the copy)."""
     if truth.is_pg and other.is_pg:
         return _pg_candidates(truth, other, table, diff)
     return _generic_candidates(truth, other, table, diff)
@@ -59,7 +61,7 @@ def _typed_hash_works(conns: tuple[Any, Any], side: Side, table: Table) -> bool:
     return True
 
 
-def _pg_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> list[Any]:
+def _pg_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> Iterator[list[Any]]:
     conns = (truth.private_connection(), other.private_connection())
     try:
         bucket, ranges = _buckets(conns, truth, table)
@@ -74,10 +76,8 @@ def _pg_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> l
         diff.ranges += len(set(mine) | set(theirs))
         differing = sorted(b for b in set(mine) | set(theirs) if mine.get(b) != theirs.get(b))
         diff.ranges_differing += len(differing)
-        keys: list[Any] = []
         for b in differing:
-            keys += _drill(conns, truth, table, ranges.where(b), typed)
-        return keys
+            yield _drill(conns, truth, table, ranges.where(b), typed)
     finally:
         for conn in conns:
             conn.close()
@@ -186,11 +186,12 @@ def _drill(
 # -- Any other pair: compare rows in Python, range by range -----------------------------------
 
 
-def _generic_candidates(truth: Side, other: Side, table: Table, diff: TableDiff) -> list[Any]:
+def _generic_candidates(
+    truth: Side, other: Side, table: Table, diff: TableDiff
+) -> Iterator[list[Any]]:
     """Keyset ranges of RANGE_ROWS truth rows; the other side's rows of the same key range;
     compare by value. Memory: two ranges."""
     key, cols, name = truth.q(table.key), truth.qcols(table.columns), truth.q(table.name)
-    keys: list[Any] = []
     last = None
     while True:
         lower = [] if last is None else [(f"{key} > %s", last)]
@@ -210,10 +211,11 @@ def _generic_candidates(truth: Side, other: Side, table: Table, diff: TableDiff)
         diff.rows_compared += len(mine)
         diff.ranges += 1
         differing = [k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k)]
-        diff.ranges_differing += bool(differing)
-        keys += differing
+        if differing:
+            diff.ranges_differing += 1
+            yield differing
         if final:
-            return keys
+            return
         last = max(mine)
 
 

@@ -147,3 +147,34 @@ def test_cleanup_archives_the_old_tables_with_pg_dump(pair: Pair, tmp_path) -> N
     for table in ("split_parent", "split_child", "split_tag"):
         assert f"TABLE DATA public {table}" in listing
     assert "monolith" not in listing
+
+
+def test_a_copy_runs_once_at_a_time_and_blocks_rolling_back_the_copy(pair: Pair) -> None:
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    holder = psycopg2.connect(pair.new_url)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(hashtext('strangler_split_copy:splittest'))")
+        with pytest.raises(SplitError, match="a copy of this group is already running"):
+            engine.copy()
+        with pytest.raises(SplitError, match="a copy of this group is already running"):
+            engine.rollback(actor="test", reason="while copying")
+        assert engine.stage is Stage.COPY
+    finally:
+        holder.close()
+    assert engine.copy() == 4800
+
+
+def test_a_rollback_of_writes_cutover_that_died_half_way_is_finished(pair: Pair) -> None:
+    engine = pair.engine()
+    walk(engine, "writes-cutover")
+    pair.run("new", "UPDATE split_parent SET name = 'service write' WHERE id = 8")
+    # As if the rollback had saved its stage and died before applying the reverse outbox.
+    pair.run("new", "UPDATE strangler_split_state SET stage = 'reads-cutover'")
+    engine.rollback(actor="test", reason="after the crash")
+    assert pair.run("old", "SELECT name FROM split_parent WHERE id = 8") == [("service write",)]
+    assert not pair.run(
+        "new", "SELECT 1 FROM pg_tables WHERE tablename LIKE 'strangler_split_out%%'"
+    )
+    assert engine.stage is Stage.VERIFIED

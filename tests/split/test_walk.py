@@ -6,6 +6,7 @@ import io
 
 import psycopg2
 import pytest
+from django.db import IntegrityError
 from rich.console import Console
 
 from strangler.split import Engine, SplitError, SplitGroup, Stage, TableSpec
@@ -174,3 +175,47 @@ def test_an_unknown_alias_is_named(pair: Pair) -> None:
     with pytest.raises(SplitError, match="the old side's database alias 'no_such_alias' is not"):
         engine.advance(actor="test", reason="typo")
     assert engine.stage is Stage.SHARED
+
+
+def test_a_failed_batch_commits_nothing_and_the_copy_resumes_after_the_fix(pair: Pair) -> None:
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    pair.run("new", "INSERT INTO split_tag VALUES ('tag-00150', 'in the way')")
+    with pytest.raises(IntegrityError, match="split_tag_pkey"):
+        engine.copy(batch_size=100)
+    status = engine.status()
+    assert status.tables[2].rows_copied == 100 and status.tables[2].new_rows == 101
+    pair.run("new", "DELETE FROM split_tag WHERE code = 'tag-00150'")
+    assert engine.copy(batch_size=100) == 200
+    engine.advance(actor="test", reason="copied")
+    same_rows(pair)
+
+
+def test_two_rows_that_swap_a_unique_value_are_applied(pair: Pair) -> None:
+    engine = pair.engine()
+    walk(engine, "sync")
+    pair.run(
+        "old",
+        "UPDATE split_parent SET code = 'swap' WHERE id = 10;"
+        " UPDATE split_parent SET code = 'p10' WHERE id = 11;"
+        " UPDATE split_parent SET code = 'p11' WHERE id = 10",
+    )
+    assert engine.drain() == 3  # three updates, two rows
+    assert pair.run(
+        "new", "SELECT id, code FROM split_parent WHERE id IN (10, 11) ORDER BY id"
+    ) == [
+        (10, "p11"),
+        (11, "p10"),
+    ]
+
+
+def test_verify_during_the_copy_counts_every_missing_row(pair: Pair, monkeypatch) -> None:
+    monkeypatch.setattr(checks, "RANGE_ROWS", 256)
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    engine.copy(batch_size=300, should_stop=lambda: engine.status().tables[0].rows_copied >= 600)
+    report = engine.verify()
+    parent, child, tag = report.tables
+    assert (parent.missing_count, child.missing_count, tag.missing_count) == (900, 3000, 300)
+    assert parent.missing[:2] == ["601", "602"] and len(child.missing) == 1000  # listed: 1,000
+    assert not report.ok and report.truth == "old"
