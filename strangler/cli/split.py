@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from typing import Any, TextIO
 
 from django.core.exceptions import ImproperlyConfigured
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from strangler import cli, split_actions
 from strangler.api.v1 import split_admin_pb2 as pb
+from strangler.split.progress import RichProgress
 
 HELP = "The staged DB split: status, advance, rollback, copy, verify, cleanup."
 
@@ -93,32 +94,17 @@ def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
     if options["rows_per_second"] < 0:
         raise cli.Failure("--rows-per-second must not be negative (0: no throttle)")
     console = _console(out)
-    bars = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} rows/s  ETA {task.fields[eta]}"),
-        console=console,
-        disable=options["json"],
-    )
-    tasks: dict[str, Any] = {}
+    bars = RichProgress("copy", console)  # the engine's renderer, fed from the stream
+    with ExitStack() as drawing:
 
-    def progress(batch: pb.SplitCopyBatch) -> None:
-        if not tasks:
-            bars.start()  # not before: a copy refused at once prints nothing but its error
-        if batch.table not in tasks:
-            tasks[batch.table] = bars.add_task(
-                batch.table, total=batch.rows_total, rate="-", eta="-"
-            )
-        bars.update(
-            tasks[batch.table],
-            completed=batch.rows_done,
-            total=batch.rows_total,
-            rate=f"{batch.rows_per_second:,.0f}",
-            eta="-" if batch.eta_seconds < 0 else f"{batch.eta_seconds:,.0f}s",
-        )
+        def progress(batch: pb.SplitCopyBatch) -> None:
+            if options["json"]:
+                return
+            if not bars.tasks:  # the first batch: a copy refused at once prints only its error
+                drawing.enter_context(bars)
+            eta = None if batch.eta_seconds < 0 else batch.eta_seconds
+            bars(batch.table, batch.rows_done, batch.rows_total, batch.rows_per_second, eta)
 
-    try:
         summary = split_actions.copy(
             group,
             batch_size=options["batch_size"],
@@ -126,9 +112,6 @@ def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
             progress=progress,
             **where,
         )
-    finally:
-        if tasks:
-            bars.stop()
     if options["json"]:
         out.write(split_actions.as_json(summary) + "\n")
         return 0 if summary.complete else 1
