@@ -190,6 +190,12 @@ def _print_status(found: pb.SplitStatus, console: Console) -> None:
     table.add_row(
         "pending sync", f"{found.pending_forward} old -> new, {found.pending_reverse} new -> old"
     )
+    if found.writes_to == "new" and found.pending_forward:
+        table.add_row(
+            "LEAKED WRITES",
+            f"{found.pending_forward} writes reached the old tables after the write cutover "
+            "(recorded, not applied): find who writes them; see verify",
+        )
     change = found.last_change
     if change.to_stage:
         table.add_row(
