@@ -209,6 +209,11 @@ def test_data_shared_flips_at_writes_cutover_and_fallback_stops(split, settings)
     code, _, err = strangler("route", "channels.write:*", "--mode", "remote-fallback")
     assert code == 1 and "no longer shared" in err
 
+    # a write that still reaches the old tables is recorded and shown, not applied
+    Channel.objects.using(OLD).create(code="leak", name="Leak", kind="web")
+    code, out, _ = strangler("split", "status")
+    assert code == 0 and "LEAKED WRITES" in out and "1 writes reached the old tables" in out
+
     # the service goes away: this process keeps what it last saw
     split.service.stop()
     data_shared._seen["sales"] = (False, 0.0)  # expired
