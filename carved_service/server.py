@@ -8,10 +8,12 @@ from prometheus_client import start_http_server
 
 from carved_service.sales.servicers import ChannelService, SalesStatusService
 from sales_api.v1 import channels_pb2, channels_pb2_grpc, sales_status_pb2, sales_status_pb2_grpc
+from strangler.api.v1 import split_admin_pb2, split_admin_pb2_grpc
 from strangler.server import auth, serve
 from strangler.server.idempotency import IdempotencyInterceptor
 from strangler.server.metrics import MetricsInterceptor
 from strangler.server.request_log import RequestLogInterceptor
+from strangler.server.split_admin import SplitAdminService
 
 
 def registrations() -> list[serve.Registration]:
@@ -25,6 +27,11 @@ def registrations() -> list[serve.Registration]:
             SalesStatusService(),
             sales_status_pb2_grpc.add_SalesStatusServiceServicer_to_server,
             sales_status_pb2.DESCRIPTOR.services_by_name["SalesStatusService"].full_name,
+        ),
+        (
+            SplitAdminService(),
+            split_admin_pb2_grpc.add_SplitAdminServicer_to_server,
+            split_admin_pb2.DESCRIPTOR.services_by_name["SplitAdmin"].full_name,
         ),
     ]
 

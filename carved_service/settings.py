@@ -41,9 +41,21 @@ if os.environ.get("CARVED_SHARED_DATABASE_URL"):
     DATABASES["sales"] = _database(os.environ["CARVED_SHARED_DATABASE_URL"])
 DATABASE_ROUTERS = ["carved_service.router.SalesDataRouter"]
 
-# Who may call: "token:scope,..." with scope read (Get/BatchGet/List) or write (everything).
+# The groups of tables the service moves from the monolith's database (alias ``sales``) to its
+# own (``default``), one stage at a time; driven by ``manage.py strangler split`` over the
+# SplitAdmin RPC (see docs/db-split-operations.md).
+STRANGLER_SPLIT_GROUPS = {
+    "sales": {
+        "tables": [{"name": "sales_channel", "key": "id"}, {"name": "sales_status", "key": "id"}],
+        # How long the old tables stay frozen before cleanup may drop them (default 7 days).
+        "retention_seconds": float(os.environ.get("CARVED_SPLIT_RETENTION_SECONDS", 7 * 86400)),
+    }
+}
+
+# Who may call: "token:scope,..." with scope read (Get/BatchGet/List), write (every data
+# method) or admin (everything, the split's admin RPCs too).
 # The default token is for the local demo only, and is reported at startup.
-DEV_AUTH_TOKENS = "dev-only-token:write"
+DEV_AUTH_TOKENS = "dev-only-token:admin"
 AUTH_TOKENS = os.environ.get("CARVED_AUTH_TOKENS", DEV_AUTH_TOKENS)
 
 

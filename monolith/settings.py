@@ -109,3 +109,12 @@ STRANGLER_READINESS = {
 # The defaults match ``python -m carved_service`` run locally for the demo.
 STRANGLER_SERVICE_TARGETS = {"sales": os.environ.get("MONOLITH_SALES_TARGET", "127.0.0.1:50051")}
 STRANGLER_SERVICE_TOKENS = {"sales": os.environ.get("MONOLITH_SALES_TOKEN", "dev-only-token")}
+
+# The staged DB split of the sales data, driven by ``manage.py strangler split`` through the
+# service's SplitAdmin RPC with an admin token (the dev default matches the service's).
+STRANGLER_SERVICE_ADMIN_TOKENS = {
+    "sales": os.environ.get("MONOLITH_SALES_ADMIN_TOKEN", "dev-only-token")
+}
+STRANGLER_SPLIT_USE_CASES = {"sales": ["channels.*", "sales_status.*"]}
+# Fallback to local stays allowed while the split group's stage is before writes-cutover.
+STRANGLER_DATA_SHARED = "strangler.data_shared.data_shared"

@@ -37,6 +37,13 @@ SERVICE_INFO_TTL: float = 10.0
 # Bearer token sent to each service (``authorization: Bearer <token>``); no entry: no header.
 SERVICE_TOKENS: dict[str, str] = {}
 
+# The DB split: the admin-scoped token per service that ``strangler split`` presents to the
+# service's SplitAdmin RPC, the split groups each use case's data belongs to (use case name
+# globs per group), and seconds a process trusts the stage it last read (``data_shared``).
+SERVICE_ADMIN_TOKENS: dict[str, str] = {}
+SPLIT_USE_CASES: dict[str, list[str]] = {}
+SPLIT_STAGE_TTL: float = 5.0
+
 # Deadline of one call in seconds, retries included, unless METHOD_DEADLINES says otherwise.
 DEFAULT_DEADLINE: float = 2.0
 

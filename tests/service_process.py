@@ -46,8 +46,8 @@ class ServiceProcess:
         return code
 
 
-class BearerToken(grpc.UnaryUnaryClientInterceptor):
-    """Attach ``authorization: Bearer <token>`` to every unary call."""
+class BearerToken(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Attach ``authorization: Bearer <token>`` to every unary and server-streaming call."""
 
     def __init__(self, token: str) -> None:
         self.metadata = ("authorization", f"Bearer {token}")
@@ -55,6 +55,8 @@ class BearerToken(grpc.UnaryUnaryClientInterceptor):
     def intercept_unary_unary(self, continuation, details, request):
         metadata = [*(details.metadata or ()), self.metadata]
         return continuation(details._replace(metadata=metadata), request)
+
+    intercept_unary_stream = intercept_unary_unary
 
 
 def recreate_database(name: str) -> str:
@@ -74,7 +76,8 @@ def service_env(database_url: str, shared_url: str | None = None, **extra: str) 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CARVED_", "DJANGO_"))}
     env.update(
         CARVED_DATABASE_URL=database_url,
-        CARVED_AUTH_TOKENS=f"{settings.SERVICE_TOKEN}:write,{settings.SERVICE_READ_TOKEN}:read",
+        CARVED_AUTH_TOKENS=f"{settings.SERVICE_TOKEN}:write,{settings.SERVICE_READ_TOKEN}:read,"
+        f"{settings.SERVICE_ADMIN_TOKEN}:admin",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -33,7 +33,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def pg_url(name: str) -> str:
     return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
 
-# Tokens the test services accept (see tests.service_process): one may write, one only read.
+# Tokens the test services accept (see tests.service_process): one may write, one only read,
+# one may also drive the DB split (SplitAdmin).
 SERVICE_TOKEN = "test-write-token"
 SERVICE_READ_TOKEN = "test-read-token"
+SERVICE_ADMIN_TOKEN = "test-admin-token"
 STRANGLER_SERVICE_TOKENS = {"sales": SERVICE_TOKEN}
+STRANGLER_SERVICE_ADMIN_TOKENS = {"sales": SERVICE_ADMIN_TOKEN}

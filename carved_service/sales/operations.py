@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError
 from django.db.models import ProtectedError, QuerySet
 
 from carved_service.sales.models import CHANNEL_KINDS, SALE_KINDS, STATES, Channel, SalesStatus
 from strangler.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from strangler.server.split_routing import write_transaction
 
 MAX_BATCH = 1000
 CODE = re.compile(r"[a-z0-9-]{1,50}")  # used with fullmatch: "$" would allow a final "\n"
@@ -27,7 +28,8 @@ SaleKey = tuple[str, int]
 
 
 def _atomic(model: type):
-    return transaction.atomic(using=router.db_for_write(model))
+    """A transaction on the model's write database that keeps the split's sides in step."""
+    return write_transaction(model)
 
 
 # Channels

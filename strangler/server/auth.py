@@ -4,7 +4,8 @@ Callers send ``authorization: Bearer <token>``. The service knows its tokens and
 may do from one setting, e.g. ``CARVED_AUTH_TOKENS="s3cret:write,r3ad:read"``:
 
 - ``read``: only reading methods (Get, BatchGet, List, Search; see ``strangler.methods``);
-- ``write``: every method.
+- ``write``: every method but the admin services';
+- ``admin``: every method, the admin services' too (``ADMIN_SERVICES``: the split).
 
 No token gives UNAUTHENTICATED "missing bearer token"; an unknown token UNAUTHENTICATED
 "invalid token"; a known token calling beyond its scope PERMISSION_DENIED. Health checking
@@ -24,7 +25,9 @@ from strangler.server import handlers
 
 log = logging.getLogger("strangler.server.auth")
 
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "admin")
+# Services that only an admin token may call, reads included: they change where the data lives.
+ADMIN_SERVICES = ("strangler.api.v1.SplitAdmin",)
 OPEN_SERVICES = (
     "grpc.health.v1.Health",
     "grpc.reflection.v1alpha.ServerReflection",
@@ -56,6 +59,10 @@ def _mask(token: str) -> str:
 
 
 def allows(scope: str, method: str) -> bool:
+    if scope == "admin":
+        return True
+    if methods.split(method)[0] in ADMIN_SERVICES:
+        return False
     return scope == "write" or methods.is_read(method)
 
 

@@ -90,7 +90,7 @@ def test_the_monolith_reports_a_refused_token_as_unavailable(service, settings):
     ("text", "message"),
     [
         ("abc", "must be 'token:scope'"),
-        ("s3cret:admin", "has scope 'admin'; expected one of read, write"),
+        ("s3cret:root", "has scope 'root'; expected one of read, write, admin"),
         ("", "no auth tokens configured"),
     ],
 )

@@ -19,14 +19,14 @@ def test_malformed_tokens_stop_the_service_with_one_line(service_db_url):
     done = subprocess.run(
         [sys.executable, "-m", "carved_service", "--port", "0"],
         cwd=REPO,
-        env=service_env(service_db_url, CARVED_AUTH_TOKENS="s3cret:admin"),
+        env=service_env(service_db_url, CARVED_AUTH_TOKENS="s3cret:root"),
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
-        "carved_service: auth token 's3...' has scope 'admin'; expected one of read, write"
+        "carved_service: auth token 's3...' has scope 'root'; expected one of read, write, admin"
     )
     assert "s3cret" not in done.stderr
 

@@ -1,0 +1,122 @@
+"""Call a carved service's ``SplitAdmin`` RPC: the monolith's side of the staged DB split.
+
+The token is the service's admin token (``STRANGLER_SERVICE_ADMIN_TOKENS[name]``), never the
+everyday one. Unlike ``ServiceClient`` there are no retries and no circuit breaker: an operator
+runs these calls one at a time and must see each failure as it is. A failure is a
+``SplitAdminError`` whose message is one line an operator can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+from django.core.exceptions import ImproperlyConfigured
+
+from strangler import conf, request_id
+from strangler.api.v1 import split_admin_pb2 as pb
+from strangler.api.v1 import split_admin_pb2_grpc
+from strangler.client import channels
+
+# Seconds per call. Advance and rollback install or drop triggers; verify and cleanup read or
+# archive whole tables. Copy streams without a deadline: its progress shows it is alive, and
+# cancelling it (Ctrl-C) stops the copy in the service.
+DEADLINES = {"status": 5.0, "stage": 60.0, "long": 3600.0}
+
+
+class SplitAdminError(Exception):
+    """A refused or failed admin call; ``code`` is the gRPC status code."""
+
+    def __init__(self, message: str, code: grpc.StatusCode | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class SplitAdminClient:
+    """Admin calls to the service named ``service`` in ``STRANGLER_SERVICE_TARGETS``."""
+
+    def __init__(self, service: str = "sales") -> None:
+        self.service = service
+        targets: dict[str, str] = conf.get("SERVICE_TARGETS")
+        if service not in targets:
+            raise ImproperlyConfigured(
+                f"STRANGLER_SERVICE_TARGETS has no address for the {service!r} service"
+            )
+        self.target = targets[service]
+        self.stub = split_admin_pb2_grpc.SplitAdminStub(channels.channel(self.target))
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        pairs = [(request_id.METADATA_KEY, request_id.current() or request_id.new())]
+        token = conf.get("SERVICE_ADMIN_TOKENS").get(self.service)
+        if token:
+            pairs.append(("authorization", f"Bearer {token}"))
+        return tuple(pairs)
+
+    def status(self, group: str, *, deadline: float = DEADLINES["status"]) -> pb.SplitStatus:
+        return self._unary("GetStatus", pb.GetSplitStatusRequest(group=group), deadline)
+
+    def advance(self, group: str, to: str, actor: str, reason: str) -> pb.SplitStatus:
+        request = pb.AdvanceSplitRequest(group=group, to=to, actor=actor, reason=reason)
+        return self._unary("Advance", request, DEADLINES["stage"])
+
+    def rollback(self, group: str, actor: str, reason: str) -> pb.SplitStatus:
+        request = pb.RollbackSplitRequest(group=group, actor=actor, reason=reason)
+        return self._unary("Rollback", request, DEADLINES["stage"])
+
+    def copy(
+        self, group: str, batch_size: int, rows_per_second: float
+    ) -> Iterator[pb.CopySplitProgress]:
+        """The service's progress messages as they come; closing the iterator cancels."""
+        request = pb.CopySplitRequest(
+            group=group, batch_size=batch_size, rows_per_second=rows_per_second
+        )
+        stream = self.stub.Copy(request, metadata=self.metadata())
+        try:
+            yield from stream
+        except grpc.RpcError as exc:
+            raise self._error(exc) from None
+        finally:
+            stream.cancel()
+
+    def verify(self, group: str, repair: bool) -> pb.SplitVerifyReport:
+        request = pb.VerifySplitRequest(group=group, repair=repair)
+        return self._unary("Verify", request, DEADLINES["long"])
+
+    def cleanup(
+        self, group: str, archive_dir: str, actor: str, reason: str
+    ) -> pb.CleanupSplitResponse:
+        request = pb.CleanupSplitRequest(
+            group=group, archive_dir=archive_dir, actor=actor, reason=reason
+        )
+        return self._unary("Cleanup", request, DEADLINES["long"])
+
+    def _unary(self, method: str, request, deadline: float):
+        try:
+            return getattr(self.stub, method)(request, timeout=deadline, metadata=self.metadata())
+        except grpc.RpcError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: grpc.RpcError) -> SplitAdminError:
+        code, details = exc.code(), (exc.details() or "").strip()
+        where = f"the {self.service} service at {self.target}"
+        if code == grpc.StatusCode.UNAVAILABLE:
+            message = f"cannot reach {where}: {_first_line(details) or code.name}"
+        elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            message = f"{where} did not answer in time"
+        elif code == grpc.StatusCode.UNAUTHENTICATED:
+            message = (
+                f"{where} refused our admin token ({details}; check STRANGLER_SERVICE_ADMIN_TOKENS)"
+            )
+        elif code == grpc.StatusCode.PERMISSION_DENIED:
+            message = f"{where} refused the call: {details} (an admin token is needed)"
+        elif code == grpc.StatusCode.UNIMPLEMENTED:
+            message = f"{where} has no SplitAdmin RPC (is it an older version?)"
+        elif code == grpc.StatusCode.CANCELLED:
+            message = "cancelled"
+        else:
+            message = _first_line(details) or code.name
+        return SplitAdminError(message, code)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
