@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import psycopg2
 import pytest
@@ -36,6 +37,9 @@ def test_copy_and_sync_make_both_sides_equal(pair: Pair) -> None:
     assert status.stage == "sync" and status.pending_forward == 0
     assert [t.copy_done for t in status.tables] == [True, True, True]
     assert [t.old_rows for t in status.tables] == [t.new_rows for t in status.tables]
+    as_json = json.loads(json.dumps(status.as_dict()))
+    assert as_json["stage"] == "sync" and as_json["next_stage"] == "verified"
+    assert as_json["tables"][0]["name"] == "split_parent"
 
 
 def test_copy_stops_when_asked_and_resumes_from_its_checkpoint(pair: Pair) -> None:
