@@ -13,7 +13,9 @@
   ``backfill_rss_growth_mb`` over the resident size before it (target: flat, < 200 MB);
 - ``verify_rows_per_s``: the engine's verify of the two identical tables (range checksums on
   both sides, drill-down of nothing) vs ``verify_sql_rows_per_s``: one SELECT that checksums
-  the whole old table in the database; ``verify_vs_sql`` is the ratio (target >= 0.5).
+  the whole old table in the database; ``verify_vs_sql`` is the ratio (target >= 0.5);
+- ``sync_changes_per_s``: recorded changes (N/10 rows updated on the old side) the applier
+  carries to the new side per second.
 
 It creates its own databases (``strangler_bench_split_*``).
 """
@@ -55,6 +57,7 @@ def main(argv: list[str]) -> dict:
         figures["backfill_rows_per_s"] / figures["copy_pipe_rows_per_s"], 3
     )
     figures.update(verify(old_url, options.rows, options.rounds))
+    figures.update(sync(old_url, max(options.rows // 10, 1000)))
     print(
         f"backfill {figures['backfill_rows_per_s']:,} rows/s vs COPY pipe "
         f"{figures['copy_pipe_rows_per_s']:,} rows/s ({figures['backfill_vs_copy']}x), "
@@ -261,3 +264,21 @@ def verify(old_url: str, rows: int, rounds: int) -> dict[str, Any]:
         "verify_sql_rows_per_s": round(rows / sql_elapsed),
         "verify_vs_sql": round(sql_elapsed / elapsed, 3),
     }
+
+
+def sync(old_url: str, changes: int) -> dict[str, Any]:
+    """Changes per second the applier carries to the new side: ``changes`` rows updated on
+    the old side in one statement (one outbox row each), then one drain."""
+    import psycopg2
+
+    conn = psycopg2.connect(old_url)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"UPDATE {TABLE} SET qty = qty + 1 WHERE id <= %s", [changes])
+    conn.close()
+    engine = _engine()
+    started = time.perf_counter()
+    applied = engine.drain()
+    elapsed = time.perf_counter() - started
+    assert applied == changes, (applied, changes)
+    print(f"sync: {changes / elapsed:,.0f} changes/s ({elapsed:.2f} s)", file=sys.stderr)
+    return {"sync_changes_per_s": round(changes / elapsed), "sync_changes": changes}

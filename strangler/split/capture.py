@@ -200,10 +200,12 @@ def apply_batch(
         plans = [(t, list(keys[t.name])) for t in tables if t.name in keys]
         write_keys(source, target, group, plans)
         ids = [entry[0] for entry in entries]
-        for chunk in chunks(ids, SQLITE_MAX_PARAMS):
-            cur.execute(
-                f"DELETE FROM {outbox} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk
-            )
+        if source.is_pg:
+            cur.execute(f"DELETE FROM {outbox} WHERE id = ANY(%s)", [ids])
+        else:
+            for chunk in chunks(ids, SQLITE_MAX_PARAMS):
+                marks = ", ".join(["%s"] * len(chunk))
+                cur.execute(f"DELETE FROM {outbox} WHERE id IN ({marks})", chunk)
     return len(entries)
 
 

@@ -45,6 +45,10 @@ Commit = Callable[..., None]
 
 
 class Engine:
+    """The split of one group. Cheap to build, cheaper to keep: it remembers the tables'
+    columns and that its state tables exist. One instance may serve many threads (each
+    uses its own Django connections)."""
+
     def __init__(
         self,
         group: SplitGroup,

@@ -46,8 +46,14 @@ def now() -> datetime:
 
 
 def ensure_tables(side: Side) -> None:
-    """CREATE TABLE IF NOT EXISTS, once per side object: safe from any process."""
+    """CREATE TABLE IF NOT EXISTS, once per side object: safe from any process. One
+    catalog read when they exist already (the usual case), no DDL."""
     if side.state_ready:
+        return
+    with side.cursor() as cur:
+        existing = set(side.connection.introspection.table_names(cur))
+    if {STATE, CHECKPOINT, HISTORY} <= existing:
+        side.state_ready = True
         return
     serial = "BIGSERIAL PRIMARY KEY" if side.is_pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
     statements = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import psycopg2
 import pytest
@@ -36,6 +37,9 @@ def test_copy_and_sync_make_both_sides_equal(pair: Pair) -> None:
     assert status.stage == "sync" and status.pending_forward == 0
     assert [t.copy_done for t in status.tables] == [True, True, True]
     assert [t.old_rows for t in status.tables] == [t.new_rows for t in status.tables]
+    as_json = json.loads(json.dumps(status.as_dict()))
+    assert as_json["stage"] == "sync" and as_json["next_stage"] == "verified"
+    assert as_json["tables"][0]["name"] == "split_parent"
 
 
 def test_copy_stops_when_asked_and_resumes_from_its_checkpoint(pair: Pair) -> None:
@@ -219,3 +223,20 @@ def test_verify_during_the_copy_counts_every_missing_row(pair: Pair, monkeypatch
     assert (parent.missing_count, child.missing_count, tag.missing_count) == (900, 3000, 300)
     assert parent.missing[:2] == ["601", "602"] and len(child.missing) == 1000  # listed: 1,000
     assert not report.ok and report.truth == "old"
+
+
+def test_a_child_copied_before_its_new_parent_is_fine_once_synced(pair: Pair) -> None:
+    engine = pair.engine()
+    engine.advance(actor="test", reason="start")
+    engine.copy(batch_size=1000, should_stop=lambda: engine.status().tables[0].copy_done)
+    assert engine.status().tables[1].rows_copied == 0
+    # The parent table is copied; a new parent and its child arrive on the old side.
+    pair.run(
+        "old",
+        "WITH p AS (INSERT INTO split_parent (code, name) VALUES ('late', 'late') RETURNING id)"
+        " INSERT INTO split_child (parent_id, body) SELECT id, 'child of late' FROM p",
+    )
+    engine.copy(batch_size=1000)  # the child reaches the new side before its parent
+    engine.advance(actor="test", reason="copied")
+    engine.drain()
+    same_rows(pair)
