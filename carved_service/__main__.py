@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             "only (never do this in production)",
             file=sys.stderr,
         )
+    from strangler.server.serve import stop_requested
+
+    stop = stop_requested()
     try:
         if options.metrics_port is not None:
             metrics_port = server.serve_metrics(options.bind, options.metrics_port)
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(f"carved_service listening on {options.bind}:{running.port}", flush=True)
-    server.serve_until_signal(running, options.grace)
+    server.serve_until_signal(running, options.grace, stop)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from django.conf import settings
 from django.db import close_old_connections
 from prometheus_client import start_http_server
@@ -71,6 +73,8 @@ def serve_metrics(bind: str, port: int) -> int:
     return http_server.server_port
 
 
-def serve_until_signal(running: serve.RunningServer, grace: float) -> None:
-    serve.wait_for_signal(running, grace)
+def serve_until_signal(
+    running: serve.RunningServer, grace: float, stop: threading.Event | None = None
+) -> None:
+    serve.wait_for_signal(running, grace, stop)
     close_old_connections()

@@ -109,11 +109,24 @@ def _listen(server: grpc.Server, bind: str, port: int) -> int:
     return bound
 
 
-def wait_for_signal(running: RunningServer, grace: float) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
+def stop_requested() -> threading.Event:
+    """An event set by SIGTERM or SIGINT from now on.
+
+    Install it before announcing the server: a supervisor that signals right after seeing
+    "listening" must get a graceful stop, not the default action that kills the process.
+    """
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def wait_for_signal(
+    running: RunningServer, grace: float, stop: threading.Event | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT (``stop`` is set), then shut down gracefully."""
+    if stop is None:
+        stop = stop_requested()
     # Wake up now and then: the kernel may hand the signal to one of gRPC's threads, and then
     # Python runs the handler only when the main thread next runs bytecode.
     while not stop.wait(timeout=0.2):
