@@ -38,6 +38,7 @@ STAGE_TTL = 1.0
 
 _lock = threading.Lock()
 _stages: dict[str, tuple[Stage, float]] = {}  # group -> (stage, monotonic time read)
+_engines: dict[str, Engine] = {}
 
 
 @functools.cache
@@ -75,8 +76,14 @@ def engine(name: str) -> Engine:
     if found is None:
         known = ", ".join(sorted(groups())) or "none"
         raise NotFound(f"no split group {name!r} (known: {known})")
-    group, old, new, options = found
-    return Engine(group, old=old, new=new, **options)
+    with _lock:
+        built = _engines.get(name)
+        if built is None:
+            group, old, new, options = found
+            # One per group and process: it reads the tables' columns once, and is safe to
+            # share between threads.
+            built = _engines[name] = Engine(group, old=old, new=new, **options)
+    return built
 
 
 def group_of_table(table: str) -> str | None:
@@ -119,6 +126,7 @@ def remember(name: str, value: Stage | str) -> Stage:
 def forget(**_: Any) -> None:
     with _lock:
         _stages.clear()
+        _engines.clear()
     groups.cache_clear()
 
 
