@@ -33,6 +33,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def pg_url(name: str) -> str:
     return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
 
+
 # Tokens the test services accept (see tests.service_process): one may write, one only read,
 # one may also drive the DB split (SplitAdmin).
 SERVICE_TOKEN = "test-write-token"
