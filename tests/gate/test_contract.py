@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from strangler import contract
+from tests.commands import strangler
 
 BASE = """
 syntax = "proto3";
@@ -159,16 +158,6 @@ def test_each_breaking_change_is_flagged(tmp_path, edit, expected):
 )
 def test_safe_changes_pass(tmp_path, edits):
     assert changes(tmp_path, *edits) == []
-
-
-def strangler(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("strangler", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_the_command_checks_a_tree_against_the_baseline_and_updates_it(tmp_path):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 
 import grpc
 import pytest
-from django.core.management import call_command
 from waffle.models import Flag, Switch
 
 from monolith.sales.use_cases import channels_read
@@ -20,20 +18,11 @@ from strangler.client import service_info
 from strangler.models import Route, RouteChange
 from strangler.routing import actions
 from tests import settings as test_settings
+from tests.commands import strangler
 from tests.gate.conftest import MISSING
 from tests.service_process import REPO, service_env
 
 pytestmark = pytest.mark.django_db
-
-
-def strangler(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("strangler", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def nothing_changed() -> bool:

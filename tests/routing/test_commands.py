@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from waffle.models import Flag, Switch
 
 from strangler.models import Route, RouteChange
 from strangler.routing import actions
+from tests.commands import strangler
 
 pytestmark = pytest.mark.django_db
-
-
-def strangler(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("strangler", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def routes_json() -> dict:

@@ -9,7 +9,6 @@ database stays untouched, whatever stage a test leaves behind.
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from typing import Any
 import dj_database_url
 import psycopg2
 import pytest
-from django.core.management import call_command
 from django.db import connections
 from django.db.utils import load_backend
 from psycopg2 import sql
@@ -41,17 +39,6 @@ OLD = "split_old"
 # Cleanup may drop the old tables as soon as they are frozen.
 SERVICE_ENV = {"CARVED_SPLIT_RETENTION_SECONDS": "0"}
 SUFFIX = test_settings.DB_SUFFIX
-
-
-def strangler(*args: str) -> tuple[int, str, str]:
-    """Run ``manage.py strangler ARGS`` in this process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("strangler", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def clone(template: str, name: str) -> str:

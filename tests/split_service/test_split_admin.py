@@ -15,7 +15,7 @@ from strangler import data_shared, split_actions
 from strangler.api.v1 import split_admin_pb2, split_admin_pb2_grpc
 from strangler.client.split_admin import SplitAdminClient
 from tests import settings as test_settings
-from tests.split_service.conftest import strangler
+from tests.commands import strangler
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,8 @@ from strangler import data_shared
 from strangler.routing import actions
 from strangler.routing import table as route_table
 from strangler.routing.decide import Mode, _decide
-from tests.split_service.conftest import OLD, Split, strangler
+from tests.commands import strangler
+from tests.split_service.conftest import OLD, Split
 
 pytestmark = pytest.mark.django_db
 
