@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from typing import NoReturn
@@ -99,9 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     if settings.AUTH_TOKENS == settings.DEV_AUTH_TOKENS:
+        if not _is_loopback(options.bind):
+            return _fail(
+                f"refusing to serve the development tokens on {options.bind}: "
+                "set CARVED_AUTH_TOKENS (they are public; loopback only)"
+            )
         print(
-            "carved_service: CARVED_AUTH_TOKENS is not set; accepting the development token "
-            "only (never do this in production)",
+            "carved_service: CARVED_AUTH_TOKENS is not set; accepting the development tokens "
+            "only, on loopback (never do this in production)",
             file=sys.stderr,
         )
     from strangler.server.serve import stop_requested
@@ -127,6 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"carved_service listening on {options.bind}:{running.port}", flush=True)
     server.serve_until_signal(running, options.grace, stop)
     return 0
+
+
+def _is_loopback(bind: str) -> bool:
+    """Whether ``bind`` (an address or a host name) only listens on this machine."""
+    if bind == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bind.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _fail(message: str) -> int:

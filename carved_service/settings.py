@@ -55,7 +55,7 @@ STRANGLER_SPLIT_GROUPS = {
 # Who may call: "token:scope,..." with scope read (Get/BatchGet/List), write (every data
 # method) or admin (everything, the split's admin RPCs too).
 # The default token is for the local demo only, and is reported at startup.
-DEV_AUTH_TOKENS = "dev-only-token:admin"
+DEV_AUTH_TOKENS = "dev-only-token:write,dev-only-admin-token:admin"
 AUTH_TOKENS = os.environ.get("CARVED_AUTH_TOKENS", DEV_AUTH_TOKENS)
 
 

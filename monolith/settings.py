@@ -113,7 +113,7 @@ STRANGLER_SERVICE_TOKENS = {"sales": os.environ.get("MONOLITH_SALES_TOKEN", "dev
 # The staged DB split of the sales data, driven by ``manage.py strangler split`` through the
 # service's SplitAdmin RPC with an admin token (the dev default matches the service's).
 STRANGLER_SERVICE_ADMIN_TOKENS = {
-    "sales": os.environ.get("MONOLITH_SALES_ADMIN_TOKEN", "dev-only-token")
+    "sales": os.environ.get("MONOLITH_SALES_ADMIN_TOKEN", "dev-only-admin-token")
 }
 STRANGLER_SPLIT_USE_CASES = {"sales": ["channels.*", "sales_status.*"]}
 # Fallback to local stays allowed while the split group's stage is before writes-cutover.

@@ -74,6 +74,23 @@ def test_port_in_use_exits_non_zero_with_one_line(service_db_url):
     assert str(port) in lines[0]
 
 
+def test_the_public_development_tokens_are_refused_off_loopback(service_db_url):
+    """Without CARVED_AUTH_TOKENS anyone who read the README holds a token: loopback only."""
+    env = {k: v for k, v in service_env(service_db_url).items() if k != "CARVED_AUTH_TOKENS"}
+    result = subprocess.run(
+        [sys.executable, "-m", "carved_service", "--bind", "0.0.0.0", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CARVED_AUTH_TOKENS" in lines[0] and "0.0.0.0" in lines[0]
+
+
 @pytest.fixture
 def dedicated_service(service, service_db_url):
     """A service process of the test's own, on the (emptied) service database."""
