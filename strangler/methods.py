@@ -16,6 +16,9 @@ from google.protobuf.message import Message
 
 READ_VERBS = ("Get", "BatchGet", "List", "Search")
 IDEMPOTENCY_FIELD = "idempotency_key"
+# Trailing metadata on an UNAVAILABLE that means "busy, retry" rather than "failing": the
+# service answered, so a client's circuit breaker must not count it.
+BUSY_METADATA_KEY = "strangler-busy"
 
 
 def split(method: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import grpc
 import pybreaker
 
-from strangler import conf
+from strangler import conf, methods
 
 T = TypeVar("T")
 
@@ -36,7 +36,11 @@ FAILURE_CODES = frozenset(
 
 
 def is_service_failure(exc: BaseException) -> bool:
-    return isinstance(exc, grpc.RpcError) and exc.code() in FAILURE_CODES
+    """Whether ``exc`` says the service is failing (a "busy, retry" answer does not)."""
+    if not isinstance(exc, grpc.RpcError) or exc.code() not in FAILURE_CODES:
+        return False
+    trailing = getattr(exc, "trailing_metadata", lambda: ())() or ()
+    return not any(key == methods.BUSY_METADATA_KEY for key, _ in trailing)
 
 
 class Breaker(pybreaker.CircuitBreaker):

@@ -175,6 +175,10 @@ def run_once(
     try:
         outcome = claim(key, method, request_hash(method, request))
     except Refused as refused:
+        if refused.code == grpc.StatusCode.UNAVAILABLE:
+            # The service is fine: another copy of this write holds the key. Say so, so that
+            # clients retry without counting it as the service failing.
+            context.set_trailing_metadata(((methods.BUSY_METADATA_KEY, "idempotency-key"),))
         context.abort(refused.code, str(refused))
     if outcome.replay:
         return replay(outcome.record, method, context)

@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 
 from sales_api.v1 import channels_pb2, sales_status_pb2
-from strangler.client import ServiceClient
+from strangler.client import ServiceClient, breakers
 from tests.service_process import REPO, service_env
 
 CREATE = "sales.v1.ChannelService/CreateChannel"
@@ -89,6 +89,8 @@ def test_concurrent_copies_apply_once_and_all_get_the_answer(service, service_db
     # while, so give them room (what is asserted is the outcome, not the time).
     settings.STRANGLER_RETRY = {"attempts": 40, "initial_backoff": 0.02, "max_backoff": 0.3}
     settings.STRANGLER_DEFAULT_DEADLINE = 15.0
+    # "Busy, retry" answers are not failures: they must not open the breaker.
+    settings.STRANGLER_BREAKER = {"fail_max": 2, "reset_timeout": 30.0}
     request = channels_pb2.CreateChannelRequest(
         code="web", name="Web", kind=1, idempotency_key="k6"
     )
@@ -105,6 +107,7 @@ def test_concurrent_copies_apply_once_and_all_get_the_answer(service, service_db
         thread.join()
     assert len(answers) == 8 and all(answer == answers[0] for answer in answers)
     assert channel_count(service_db_url) == 1
+    assert breakers.breaker_for(service.target).current_state == "closed"
 
 
 def test_a_claim_left_by_a_crash_blocks_retries_until_its_lease_ends(channel_stub, service_db_url):
