@@ -11,6 +11,10 @@ A use case maps to a split group through ``STRANGLER_SPLIT_USE_CASES`` (``{"sale
 inside the service of the same name. The stage is read with ``SplitAdmin/GetStatus`` and kept
 ``STRANGLER_SPLIT_STAGE_TTL`` seconds per process.
 
+Only the first lookup in a process waits for the service (at most ``LOOKUP_DEADLINE``); after
+that a stale answer is served while a background thread asks again, so a request never waits
+on the service to learn the stage.
+
 When the service cannot be asked, the last answer seen by this process stands; if it never
 answered, the data counts as shared. So a process that once saw the data split keeps
 refusing fallback while the service is down, but a process started during an outage assumes
@@ -40,6 +44,7 @@ LOOKUP_DEADLINE = 1.0
 _lock = threading.Lock()
 _seen: dict[str, tuple[bool, float]] = {}  # group -> (shared, monotonic time read)
 _unknown: set[str] = set()  # groups whose stage could not be read last time
+_refreshing: set[str] = set()  # groups a background thread is asking about now
 
 
 def data_shared(use_case: str) -> bool:
@@ -81,8 +86,30 @@ def _shared(group: str) -> bool:
     ttl = float(conf.get("SPLIT_STAGE_TTL"))
     with _lock:
         seen = _seen.get(group)
-    if seen is not None and time.monotonic() - seen[1] < ttl:
-        return seen[0]
+        if seen is None or time.monotonic() - seen[1] < ttl:
+            stale = False
+        else:
+            stale = group not in _refreshing
+            _refreshing.add(group)
+    if seen is None:
+        return _lookup(group, None)
+    if stale:
+        threading.Thread(
+            target=_refresh, args=(group, seen), name=f"strangler-stage-{group}", daemon=True
+        ).start()
+    return seen[0]
+
+
+def _refresh(group: str, seen: tuple[bool, float]) -> None:
+    try:
+        _lookup(group, seen)
+    finally:
+        with _lock:
+            _refreshing.discard(group)
+
+
+def _lookup(group: str, seen: tuple[bool, float] | None) -> bool:
+    """Ask the service for the group's stage and remember the answer."""
     try:
         stage = SplitAdminClient(group).status(group, deadline=LOOKUP_DEADLINE).stage
     except SplitAdminError as exc:

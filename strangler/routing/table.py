@@ -87,9 +87,10 @@ def load() -> Table:
     entries = {}
     for key in set(modes) | {k for k in rollouts}:
         flag = flag_name(*key)
-        entries[key] = Entry(
-            modes.get(key, Route.Mode.LOCAL), rollouts.get(key, Rollout(flag)), shared(key[0])
-        )
+        mode = modes.get(key, Route.Mode.LOCAL)
+        # Only routes that may call the service read it: a local route never waits on asking.
+        is_shared = shared(key[0]) if mode != Route.Mode.LOCAL else True
+        entries[key] = Entry(mode, rollouts.get(key, Rollout(flag)), is_shared)
     killed = get_waffle_switch_model().objects.filter(name=KILL_SWITCH, active=True).exists()
     ttl = float(conf.get("ROUTE_TABLE_TTL"))
     return Table(entries, killed, RolloutSettings.read(), time.monotonic() + ttl)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from concurrent import futures
+
+import grpc
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -170,3 +174,52 @@ def test_fallback_becomes_remote_once_the_data_is_split(make_request):
 def test_an_undeclared_route_is_a_programming_error(make_request):
     with pytest.raises(ImproperlyConfigured, match="not declared"):
         decide(make_request("car-list", 1), "no_such.use_case")
+
+
+class _Slow(grpc.GenericRpcHandler):
+    """Every method answers UNAVAILABLE after most of a second."""
+
+    def service(self, handler_call_details):
+        def answer(request, context):
+            time.sleep(0.8)
+            context.abort(grpc.StatusCode.UNAVAILABLE, "slow")
+
+        return grpc.unary_unary_rpc_method_handler(answer)
+
+
+@pytest.fixture
+def slow_service(settings):
+    """A service that takes most of a second to answer anything: asking it costs that."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((_Slow(),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    settings.STRANGLER_SERVICE_TARGETS = {"sales": f"127.0.0.1:{port}"}
+    settings.STRANGLER_DATA_SHARED = "strangler.data_shared.data_shared"
+    settings.STRANGLER_SPLIT_USE_CASES = {"sales": ["sales_status.*"]}
+    yield
+    server.stop(0)
+
+
+def test_a_local_route_never_waits_to_learn_the_split_stage(make_request, slow_service):
+    from strangler.routing import table
+
+    actions.change_routes(ROUTE, "local")
+    table.invalidate()
+    started = time.monotonic()
+    assert decide(make_request(CONTROLLER, 1), USE_CASE) is Mode.LOCAL
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_stale_stage_is_refreshed_in_the_background(make_request, slow_service, settings):
+    """Once known, the stage is served from memory while a thread asks the service again."""
+    from strangler import data_shared
+
+    settings.STRANGLER_SPLIT_STAGE_TTL = 0.0
+    started = time.monotonic()
+    assert data_shared.data_shared(USE_CASE) is True  # never answered: asked, and waited
+    assert time.monotonic() - started > 0.5
+    data_shared.remember("sales", "writes-cutover")
+    started = time.monotonic()
+    assert data_shared.data_shared(USE_CASE) is False
+    assert time.monotonic() - started < 0.5
