@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
@@ -15,7 +16,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from strangler import request_id as request_ids
 from strangler.errors import ServiceUnavailable, UseCaseError
+
+log = logging.getLogger("monolith.http")
 
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 1_000_000_000  # keeps the row offset within what a database accepts
@@ -55,6 +59,20 @@ def error(status: int, message: str, **headers: str) -> JsonResponse:
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
+
+
+def unavailable(request: HttpRequest, exc: ServiceUnavailable) -> JsonResponse:
+    """503 with Retry-After; the details (addresses, methods, codes) go to the log only.
+
+    The request id in the answer finds them there.
+    """
+    request_id = request_ids.current() or "-"
+    log.warning("503 for %s %s [%s]: %s", request.method, request.path, request_id, exc)
+    return error(
+        503,
+        f"temporarily unavailable, try again later (request id {request_id})",
+        Retry_After=str(exc.retry_after),
+    )
 
 
 def ok(data: Any, status: int = 200) -> JsonResponse:
@@ -104,7 +122,7 @@ def controller(*methods: str, login: bool = False) -> Callable:
             except BadRequest as exc:
                 return error(400, str(exc))
             except ServiceUnavailable as exc:
-                return error(503, str(exc), Retry_After=str(exc.retry_after))
+                return unavailable(request, exc)
             except UseCaseError as exc:
                 return error(exc.http_status, str(exc))
 

@@ -79,7 +79,7 @@ def test_a_rollback_sends_requests_local_while_data_is_shared(world, deployment,
     assert any("reopening the remote side of channels.read" in r.message for r in caplog.records)
 
 
-def test_once_the_data_is_split_it_answers_503(world, deployment, settings):
+def test_once_the_data_is_split_it_answers_503(world, deployment, settings, caplog):
     actions.change_routes("channels.read:channel-detail", "remote")
     settings.STRANGLER_DATA_SHARED = False
     assert names(world, 2) == [(200, "Remote web")] * 2
@@ -87,9 +87,14 @@ def test_once_the_data_is_split_it_answers_503(world, deployment, settings):
     deployment.deploy("--disable-rpc", MISSING, CARVED_VERSION="1.2.0", CARVED_BUILD_ID="old")
 
     assert closed_within(TTL + 5, world)
+    caplog.clear()
     for status, message in names(world, 10):
         assert status == 503
-        assert message.startswith(f"channels.read needs {MISSING}, which the sales service at")
+        # the user learns nothing of the service's insides, only the id to find them with
+        assert MISSING not in message and "request id" in message
+    logged = [r.getMessage() for r in caplog.records if r.name == "monolith.http"]
+    assert len(logged) == 10
+    assert all(f"channels.read needs {MISSING}, which the sales service at" in m for m in logged)
 
 
 def test_shadow_skips_the_remote_side_of_a_closed_use_case(world, deployment, settings):
