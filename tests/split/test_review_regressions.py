@@ -1,0 +1,94 @@
+"""Regressions found in review: writes routed by a stale cached stage around the moves of
+the writes, a cleanup killed after its drop, and key sequences at the write cutover."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from strangler.split import engine as engine_mod
+from strangler.split import state as state_mod
+from strangler.split.stages import Stage
+from tests.split.conftest import Pair, walk
+
+# A service process's stage cache in these tests: it writes by the old stage this long after
+# the change is saved. The engine's fence must outlast it.
+STALE = 0.15
+FENCE = 0.5
+
+
+def _after_saving(monkeypatch, target: Stage, write: Any) -> list[threading.Timer]:
+    """Run ``write`` STALE seconds after the transition to ``target`` is recorded, as a
+    process that has not seen the change yet would."""
+    timers: list[threading.Timer] = []
+    real = state_mod.record
+
+    def record(side, group, current, to, *args, **kwargs):
+        real(side, group, current, to, *args, **kwargs)
+        if to is target:
+            timers.append(threading.Timer(STALE, write))
+            timers[-1].start()
+
+    monkeypatch.setattr(state_mod, "record", record)
+    return timers
+
+
+def test_rollback_of_writes_cutover_keeps_a_write_routed_by_a_stale_stage(pair: Pair, monkeypatch):
+    e = pair.engine()
+    walk(e, "writes-cutover")
+    e.fence_seconds = FENCE
+    timers = _after_saving(
+        monkeypatch,
+        Stage.READS_CUTOVER,
+        lambda: pair.run("new", "UPDATE split_parent SET name = 'stale-routed' WHERE id = 5"),
+    )
+    e.rollback(actor="t")
+    for timer in timers:
+        timer.join()
+    assert e.stage is Stage.READS_CUTOVER
+    assert pair.run("old", "SELECT name FROM split_parent WHERE id = 5") == [("stale-routed",)]
+    assert e.verify().ok
+
+
+def test_writes_cutover_applies_old_side_writes_routed_by_a_stale_stage(pair: Pair, monkeypatch):
+    e = pair.engine()
+    walk(e, "reads-cutover")
+    e.fence_seconds = FENCE
+
+    def both_sides() -> None:
+        # a process still at reads-cutover inserts on the old side and updates a row that a
+        # process already at writes-cutover then updates on the new side
+        pair.run("old", "INSERT INTO split_parent (code, name) VALUES ('stale', 'stale')")
+        pair.run("old", "UPDATE split_parent SET name = 'old-stale' WHERE id = 7")
+        pair.run("new", "UPDATE split_parent SET name = 'new-fresh' WHERE id = 7")
+
+    timers = _after_saving(monkeypatch, Stage.WRITES_CUTOVER, both_sides)
+    e.advance(actor="t")
+    for timer in timers:
+        timer.join()
+    assert e.stage is Stage.WRITES_CUTOVER
+    assert pair.run("new", "SELECT count(*) FROM split_parent WHERE code = 'stale'") == [(1,)]
+    assert pair.run("new", "SELECT name FROM split_parent WHERE id = 7") == [("new-fresh",)]
+    e.drain()
+    assert pair.run("old", "SELECT name FROM split_parent WHERE id = 7") == [("new-fresh",)]
+    # the service's next insert gets a key past the late row
+    pair.run("new", "INSERT INTO split_parent (code, name) VALUES ('svc', 'svc')")
+
+
+def test_late_old_insert_at_writes_cutover_does_not_collide_with_new_sequence(
+    pair: Pair, monkeypatch
+):
+    e = pair.engine()
+    walk(e, "reads-cutover")
+    real = engine_mod.Engine._require_drained
+
+    def late(self, label):
+        real(self, label)
+        if label == "old":  # a write that commits between the drain and the flip
+            pair.run("old", "INSERT INTO split_parent (code, name) VALUES ('late', 'late')")
+
+    monkeypatch.setattr(engine_mod.Engine, "_require_drained", late)
+    e.advance(actor="t")
+    assert e.stage is Stage.WRITES_CUTOVER
+    assert pair.run("new", "SELECT count(*) FROM split_parent WHERE code = 'late'") == [(1,)]
+    pair.run("new", "INSERT INTO split_parent (code, name) VALUES ('svc', 'svc')")  # no clash
