@@ -282,6 +282,11 @@ class Engine:
         old = self._sides["old"]
         current = self._state()
         tables = self.tables()
+        if not any(old.table_exists(t.name) for t in tables):
+            # A cleanup that died after dropping the tables: only the leftovers remain.
+            self._drop_leftovers(tables)
+            notes.append("the old tables were already dropped; removed what was left")
+            return
         elapsed = (state.now() - current.frozen_at).total_seconds() if current.frozen_at else 0
         if elapsed < self.retention_seconds:
             left = timedelta(seconds=round(self.retention_seconds - elapsed))
@@ -302,11 +307,17 @@ class Engine:
         if self._archive_dir:
             path = cleanup.archive(old, self.group.name, tables, self._archive_dir)
             notes.append(f"archived the old tables to {path}")
+        # Dropped while still frozen: a leaked monolith write stays refused until the end.
+        cleanup.drop_tables(old, tables)
+        self._drop_leftovers(tables)
+        notes.append(f"dropped {', '.join(t.name for t in tables)} on the old side")
+
+    def _drop_leftovers(self, tables: tuple[Table, ...]) -> None:
+        """The freeze and capture functions, triggers and outboxes of both sides."""
+        old, new = self._sides["old"], self._sides["new"]
         freeze.unfreeze(old, self.group.name, tables)
         capture.remove(old, self.group.name, tables)
-        cleanup.drop_tables(old, tables)
-        capture.remove(self._sides["new"], self.group.name, tables)
-        notes.append(f"dropped {', '.join(t.name for t in tables)} on the old side")
+        capture.remove(new, self.group.name, tables)
 
     # undoing each stage ---------------------------------------------------------------------
 

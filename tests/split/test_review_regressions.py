@@ -6,6 +6,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+
+from strangler.split import cleanup as cleanup_mod
 from strangler.split import engine as engine_mod
 from strangler.split import state as state_mod
 from strangler.split.stages import Stage
@@ -92,3 +95,32 @@ def test_late_old_insert_at_writes_cutover_does_not_collide_with_new_sequence(
     assert e.stage is Stage.WRITES_CUTOVER
     assert pair.run("new", "SELECT count(*) FROM split_parent WHERE code = 'late'") == [(1,)]
     pair.run("new", "INSERT INTO split_parent (code, name) VALUES ('svc', 'svc')")  # no clash
+
+
+def test_cleanup_killed_after_the_drop_finishes_when_run_again(pair: Pair, monkeypatch):
+    e = pair.engine(retention_seconds=0)
+    walk(e, "frozen")
+    real = cleanup_mod.drop_tables
+
+    def dying(side, tables):
+        real(side, tables)
+        raise RuntimeError("killed after drop")
+
+    monkeypatch.setattr(cleanup_mod, "drop_tables", dying)
+    with pytest.raises(RuntimeError):
+        e.cleanup(retention_seconds=0, actor="t")
+    monkeypatch.setattr(cleanup_mod, "drop_tables", real)
+    again = pair.engine()
+    assert again.stage is Stage.FROZEN
+    again.cleanup(retention_seconds=0, actor="t")
+    assert again.stage is Stage.CLEANED
+    for side in ("old", "new"):
+        leftovers = pair.run(
+            side,
+            "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'strangler_split_%%'"
+            " UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'strangler_split_%%'"
+            " UNION ALL SELECT tablename FROM pg_tables"
+            " WHERE tablename LIKE 'strangler_split_outbox%%'",
+        )
+        assert leftovers == [], (side, leftovers)
+    assert pair.run("old", "SELECT to_regclass('split_parent')") == [(None,)]
