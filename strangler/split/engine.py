@@ -12,6 +12,7 @@ last, so a transition that dies half-way is simply run again.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -379,8 +380,11 @@ class Engine:
         current = self.stage
         if current is not Stage.COPY:
             raise SplitError(f"copy runs at stage copy; group {self.group.name} is at {current}")
-        if batch_size < 1 or (rows_per_second is not None and rows_per_second <= 0):
-            raise SplitError("batch_size and rows_per_second must be positive")
+        if batch_size < 1 or (
+            rows_per_second is not None
+            and not (math.isfinite(rows_per_second) and rows_per_second > 0)
+        ):
+            raise SplitError("batch_size and rows_per_second must be positive (and finite)")
         pace = backfill.Pace(rows_per_second, time.monotonic())
         old, new = self._sides["old"], self._sides["new"]
         with _session_lock(new, f"strangler_split_copy:{self.group.name}", "a copy"):

@@ -11,6 +11,7 @@ import pytest
 from strangler.split import cleanup as cleanup_mod
 from strangler.split import engine as engine_mod
 from strangler.split import state as state_mod
+from strangler.split.errors import SplitError
 from strangler.split.stages import Stage
 from tests.split.conftest import Pair, walk
 
@@ -124,3 +125,11 @@ def test_cleanup_killed_after_the_drop_finishes_when_run_again(pair: Pair, monke
         )
         assert leftovers == [], (side, leftovers)
     assert pair.run("old", "SELECT to_regclass('split_parent')") == [(None,)]
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf")])
+def test_engine_copy_refuses_a_rate_that_is_not_finite(pair: Pair, rate: float):
+    e = pair.engine()
+    walk(e, "copy")
+    with pytest.raises(SplitError, match="finite"):
+        e.copy(rows_per_second=rate)
