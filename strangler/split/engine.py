@@ -256,6 +256,7 @@ class Engine:
         new = self._sides["new"]
         self._require_drained("old")
         tables = self.tables()
+        capture.refresh(self._sides["old"], self.group.name)  # ignores the reverse sync
         capture.install(new, self.group.name, tables)
         self._reset_sequences(new, tables)  # the first service inserts come right after
         commit()

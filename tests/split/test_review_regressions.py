@@ -133,3 +133,17 @@ def test_engine_copy_refuses_a_rate_that_is_not_finite(pair: Pair, rate: float):
     walk(e, "copy")
     with pytest.raises(SplitError, match="finite"):
         e.copy(rows_per_second=rate)
+
+
+def test_reverse_sync_without_the_replica_role_is_not_a_leaked_write(pair: Pair):
+    e = pair.engine()
+    for side in e._sides.values():
+        side._replica_ok = False  # as if SET session_replication_role were not permitted
+    walk(e, "writes-cutover")
+    pair.run("new", "UPDATE split_parent SET name = 'by the service' WHERE id = 9")
+    pair.run("new", "INSERT INTO split_tag (code, label) VALUES ('svc', 'svc')")
+    assert e.drain() >= 2
+    assert pair.run("old", "SELECT name FROM split_parent WHERE id = 9") == [("by the service",)]
+    status = e.status()
+    assert (status.pending_forward, status.pending_reverse) == (0, 0)
+    assert e.verify().ok
