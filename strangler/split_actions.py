@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 from collections.abc import Callable
 
 from google.protobuf import json_format
@@ -23,6 +24,8 @@ from strangler.routing import table as route_table
 from strangler.routing.actions import actor_name
 from strangler.routing.decide import Mode
 from strangler.routing.names import declared_routes
+from strangler.split.errors import SplitError
+from strangler.split.stages import parse as parse_stage
 
 __all__ = [
     "SplitAdminError",
@@ -59,10 +62,16 @@ def advance(
     route of a writing use case of the group must be ``remote`` for everyone), or to freeze
     the old tables while some route still reads or writes them (``frozen``: every route).
     """
+    if to:
+        try:
+            parse_stage(to)  # an unknown stage needs no service to be refused
+        except SplitError as exc:
+            raise SplitAdminError(str(exc)) from None
     client = SplitAdminClient(service)
     target = to or client.status(group).next_stage
     _check_routes(group, target)
-    done = client.advance(group, to or "", actor_name(actor), reason)
+    # Always the stage checked above: a concurrent advance must not carry this one further.
+    done = client.advance(group, target, actor_name(actor), reason)
     _stage_changed(group, done.stage)
     return done
 
@@ -85,6 +94,8 @@ def copy(
 ) -> pb.SplitCopySummary:
     """Copy (or resume copying) the old tables into the new ones; ``progress`` gets each
     batch. Interrupting the caller cancels the call, which stops the copy in the service."""
+    if not math.isfinite(rows_per_second):
+        raise SplitAdminError(f"rows_per_second must be a finite number, not {rows_per_second}")
     summary = None
     for event in SplitAdminClient(service).copy(group, batch_size, rows_per_second):
         if event.HasField("batch") and progress is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from contextlib import ExitStack
 from typing import Any, TextIO
 
@@ -91,6 +92,8 @@ def _rollback(group: str, options: dict, where: dict, out: TextIO) -> int:
 def _copy(group: str, options: dict, where: dict, out: TextIO) -> int:
     if options["batch_size"] < 0:
         raise cli.Failure("--batch-size must not be negative (0: the service's default)")
+    if not math.isfinite(options["rows_per_second"]):
+        raise cli.Failure("--rows-per-second must be a finite number (0: no throttle)")
     if options["rows_per_second"] < 0:
         raise cli.Failure("--rows-per-second must not be negative (0: no throttle)")
     console = _console(out)

@@ -8,9 +8,11 @@ runs these calls one at a time and must see each failure as it is. A failure is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import grpc
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from strangler import conf, request_id
@@ -18,10 +20,24 @@ from strangler.api.v1 import split_admin_pb2 as pb
 from strangler.api.v1 import split_admin_pb2_grpc
 from strangler.client import channels
 
-# Seconds per call. Advance and rollback install or drop triggers; verify and cleanup read or
-# archive whole tables. Copy streams without a deadline: its progress shows it is alive, and
-# cancelling it (Ctrl-C) stops the copy in the service.
-DEADLINES = {"status": 5.0, "stage": 60.0, "long": 3600.0}
+# Seconds per call (``STRANGLER_SPLIT_DEADLINES`` overrides any of them). Advance and rollback
+# may drain a minute of changes and verify whole tables (entering verified), so they get the
+# long deadline too; verify and cleanup read or archive whole tables. Copy streams without a
+# deadline: its progress shows it is alive, and cancelling it (Ctrl-C) stops the copy in the
+# service.
+DEADLINES = {"status": 5.0, "stage": 3600.0, "long": 3600.0}
+
+
+def deadline_for(kind: str) -> float:
+    """The deadline of a kind of call, from ``STRANGLER_SPLIT_DEADLINES`` or ``DEADLINES``."""
+    custom = getattr(settings, "STRANGLER_SPLIT_DEADLINES", None) or {}
+    try:
+        value = float(custom.get(kind, DEADLINES[kind]))
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured(f"STRANGLER_SPLIT_DEADLINES[{kind!r}] must be seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ImproperlyConfigured(f"STRANGLER_SPLIT_DEADLINES[{kind!r}] must be positive")
+    return value
 
 
 class SplitAdminError(Exception):
@@ -52,16 +68,17 @@ class SplitAdminClient:
             pairs.append(("authorization", f"Bearer {token}"))
         return tuple(pairs)
 
-    def status(self, group: str, *, deadline: float = DEADLINES["status"]) -> pb.SplitStatus:
-        return self._unary("GetStatus", pb.GetSplitStatusRequest(group=group), deadline)
+    def status(self, group: str, *, deadline: float | None = None) -> pb.SplitStatus:
+        request = pb.GetSplitStatusRequest(group=group)
+        return self._unary("GetStatus", request, deadline or deadline_for("status"))
 
     def advance(self, group: str, to: str, actor: str, reason: str) -> pb.SplitStatus:
         request = pb.AdvanceSplitRequest(group=group, to=to, actor=actor, reason=reason)
-        return self._unary("Advance", request, DEADLINES["stage"])
+        return self._unary("Advance", request, deadline_for("stage"))
 
     def rollback(self, group: str, actor: str, reason: str) -> pb.SplitStatus:
         request = pb.RollbackSplitRequest(group=group, actor=actor, reason=reason)
-        return self._unary("Rollback", request, DEADLINES["stage"])
+        return self._unary("Rollback", request, deadline_for("stage"))
 
     def copy(
         self, group: str, batch_size: int, rows_per_second: float
@@ -80,7 +97,7 @@ class SplitAdminClient:
 
     def verify(self, group: str, repair: bool) -> pb.SplitVerifyReport:
         request = pb.VerifySplitRequest(group=group, repair=repair)
-        return self._unary("Verify", request, DEADLINES["long"])
+        return self._unary("Verify", request, deadline_for("long"))
 
     def cleanup(
         self, group: str, archive_dir: str, actor: str, reason: str
@@ -88,13 +105,20 @@ class SplitAdminClient:
         request = pb.CleanupSplitRequest(
             group=group, archive_dir=archive_dir, actor=actor, reason=reason
         )
-        return self._unary("Cleanup", request, DEADLINES["long"])
+        return self._unary("Cleanup", request, deadline_for("long"))
 
     def _unary(self, method: str, request, deadline: float):
         try:
             return getattr(self.stub, method)(request, timeout=deadline, metadata=self.metadata())
         except grpc.RpcError as exc:
-            raise self._error(exc) from None
+            error = self._error(exc)
+            if error.code == grpc.StatusCode.DEADLINE_EXCEEDED and method != "GetStatus":
+                error = SplitAdminError(
+                    f"{error} ({deadline:g} s): the service may still complete the step;"
+                    " check `strangler split status` before retrying",
+                    error.code,
+                )
+            raise error from None
 
     def _error(self, exc: grpc.RpcError) -> SplitAdminError:
         code, details = exc.code(), (exc.details() or "").strip()

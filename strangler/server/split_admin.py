@@ -10,6 +10,7 @@ get here (``strangler.server.auth``).
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -89,6 +90,8 @@ class SplitAdminService(split_admin_pb2_grpc.SplitAdminServicer):
         try:
             if request.batch_size < 0 or request.rows_per_second < 0:
                 raise InvalidArgument("batch_size and rows_per_second must not be negative")
+            if not math.isfinite(request.rows_per_second):
+                raise InvalidArgument("rows_per_second must be a finite number")
             engine = _engine(request.group)
             yield from _copy(engine, request, context)
         except (UseCaseError, SplitError) as exc:

@@ -8,6 +8,7 @@ Read from the service's settings::
             "old": "sales",      # alias of the monolith's database (default "sales")
             "new": "default",    # alias of the service's own database (default "default")
             "retention_seconds": 604800,  # frozen this long before cleanup (engine default)
+            "fence_seconds": 2.0,  # writes move: both sides captured this long (2 x STAGE_TTL)
         }
     }
 
@@ -53,7 +54,8 @@ def groups() -> dict[str, tuple[SplitGroup, str, str, dict[str, Any]]]:
             group = SplitGroup(name, tables)
         except (KeyError, TypeError, SplitError) as exc:
             raise ImproperlyConfigured(f"STRANGLER_SPLIT_GROUPS[{name!r}]: {exc}") from None
-        options = {}
+        # The fence outlasts this module's stage cache (see Engine's fence_seconds).
+        options = {"fence_seconds": float(spec.get("fence_seconds", STAGE_TTL * 2))}
         if "retention_seconds" in spec:
             options["retention_seconds"] = float(spec["retention_seconds"])
         found[name] = (group, spec.get("old", "sales"), spec.get("new", "default"), options)

@@ -24,6 +24,11 @@ def outbox_name(group: str) -> str:
     return f"strangler_split_outbox_{group}"
 
 
+# Set (transaction-local) by the applier: its own writes are not changes to capture. Needs no
+# privilege, unlike session_replication_role (which also silences the triggers).
+APPLYING = "strangler.split_applying"
+
+
 def _function(group: str) -> str:
     return f"strangler_split_capture_{group}"
 
@@ -37,6 +42,13 @@ def _guard(group: str) -> str:
 def install(side: Side, group: str, tables: Sequence[Table]) -> None:
     """Create the outbox and a capture trigger on each table (idempotent)."""
     side.run_ddl(_install_sql(side, group, tables))
+
+
+def refresh(side: Side, group: str) -> None:
+    """Replace the capture function with this version's (a group whose capture was installed
+    by an older version), leaving the triggers and the outbox as they are."""
+    if side.is_pg and side.table_exists(outbox_name(group)):
+        side.run_ddl(_install_sql(side, group, [])[:1])
 
 
 def remove(side: Side, group: str, tables: Sequence[Table], *, keep_outbox: bool = False) -> None:
@@ -81,6 +93,7 @@ def _install_sql(side: Side, group: str, tables: Sequence[Table]) -> list[list[s
                 f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE old_key text; new_key text;
 BEGIN
+  IF current_setting('{APPLYING}', true) = 'on' THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN old_key := to_jsonb(OLD) ->> TG_ARGV[0]; END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN new_key := to_jsonb(NEW) ->> TG_ARGV[0]; END IF;
   IF old_key IS NOT NULL THEN
@@ -224,8 +237,10 @@ def write_keys(
 
     Rows already equal are not written. Deletes run children first, upserts parents first.
     Our own writes must not be captured on the target as if someone had made them (they
-    would echo back): PostgreSQL writes as a replica, whose writes fire no trigger;
-    SQLite (one writer at a time) deletes what its triggers recorded in this transaction.
+    would echo back, and on the old side at writes-cutover show as leaked writes):
+    PostgreSQL writes as a replica, whose writes fire no trigger, and sets ``APPLYING``,
+    which the capture function obeys when the replica role is not permitted; SQLite (one
+    writer at a time) deletes what its triggers recorded in this transaction.
     """
     work = []
     for table, keys in plans:
@@ -237,6 +252,8 @@ def write_keys(
     written = 0
     with target.no_fk_checks(), target.atomic(), target.cursor() as cur:
         target.replica(cur)
+        if target.is_pg:  # without the replica role the capture triggers still fire
+            cur.execute(f"SET LOCAL {APPLYING} = 'on'")
         echo_after = _echo_mark(target, cur, group)
         for table, gone, _changed in reversed(work):
             written += target.delete_keys(table.name, table.key, gone) if gone else 0

@@ -182,9 +182,14 @@ def reset_sequence(side: Side, table: Table) -> None:
     with side.cursor() as cur:
         cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [side.q(table.name), table.key])
         sequence = cur.fetchone()[0]
-        if sequence:
+        if not sequence:
+            return
+        # Never backwards: inserts on this side may already have taken higher values.
+        cur.execute(f"SELECT last_value, is_called FROM {sequence}")
+        last, called = cur.fetchone()
+        cur.execute(f"SELECT max({side.q(table.key)}) FROM {side.q(table.name)}")
+        top = max(cur.fetchone()[0] or 0, last if called else last - 1)
+        if top >= 1:
             cur.execute(
-                f"SELECT setval(%s, COALESCE(max({side.q(table.key)}), 1),"
-                f" max({side.q(table.key)}) IS NOT NULL) FROM {side.q(table.name)}",
-                [sequence],
+                "SELECT setval(%s, GREATEST(%s, last_value)) FROM " + sequence, [sequence, top]
             )

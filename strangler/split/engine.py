@@ -12,6 +12,7 @@ last, so a transition that dies half-way is simply run again.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -40,6 +41,11 @@ ProgressCallback = Callable[[str, int, int, float, float | None], None]
 DEFAULT_RETENTION_SECONDS = 7 * 24 * 3600
 # How long a transition drains an outbox before it reports that writes keep arriving.
 DRAIN_SECONDS = 60.0
+# How long a stage change that moves the writes (entering writes-cutover, rolling it back)
+# keeps capture on both sides before its final catch-up: longer than any process caches the
+# stage (the service: ``split_groups.STAGE_TTL``), so a write routed by a stale stage is
+# recorded and applied, not lost.
+FENCE_SECONDS = 2.0
 
 Commit = Callable[..., None]
 
@@ -56,8 +62,10 @@ class Engine:
         old: str = "sales",
         new: str = "default",
         retention_seconds: float = DEFAULT_RETENTION_SECONDS,
+        fence_seconds: float = FENCE_SECONDS,
     ) -> None:
         self.group = group
+        self.fence_seconds = fence_seconds
         self.old = old
         self.new = new
         self.retention_seconds = retention_seconds
@@ -248,15 +256,22 @@ class Engine:
         new = self._sides["new"]
         self._require_drained("old")
         tables = self.tables()
+        capture.refresh(self._sides["old"], self.group.name)  # ignores the reverse sync
         capture.install(new, self.group.name, tables)
-        for table in tables:
-            if table.integer_key:
-                backfill.reset_sequence(new, table)
+        self._reset_sequences(new, tables)  # the first service inserts come right after
         commit()
-        late = self._drain_from("old", DRAIN_SECONDS)  # committed between drain and flip
+        # Fence: processes that still cache reads-cutover write the old tables for a while;
+        # both sides record every write until they have all seen the flip.
+        self._fence()
+        # New-side writes first, so that a key written on both sides in the window keeps
+        # the new side's version (the old→new catch-up then copies that same version).
+        self._drain_from("new", DRAIN_SECONDS)
+        late = self._drain_from("old", DRAIN_SECONDS)
+        # Past the rows the late catch-up copied too: the next service insert must not hit them.
+        self._reset_sequences(new, tables)
         notes.append(
-            f"reverse capture installed on the new tables; key sequences moved past the"
-            f" copied rows; {late} late old-side changes applied after the flip"
+            f"reverse capture installed on the new tables; {late} late old-side changes"
+            f" applied after a {self.fence_seconds:g} s fence; key sequences moved past them"
         )
 
     def _enter_frozen(self, notes: list[str], commit: Commit) -> None:
@@ -266,9 +281,14 @@ class Engine:
         commit(frozen_at=state.now())
 
     def _enter_cleaned(self, notes: list[str], commit: Commit) -> None:
-        old, new = self._sides["old"], self._sides["new"]
+        old = self._sides["old"]
         current = self._state()
         tables = self.tables()
+        if not any(old.table_exists(t.name) for t in tables):
+            # A cleanup that died after dropping the tables: only the leftovers remain.
+            self._drop_leftovers(tables)
+            notes.append("the old tables were already dropped; removed what was left")
+            return
         elapsed = (state.now() - current.frozen_at).total_seconds() if current.frozen_at else 0
         if elapsed < self.retention_seconds:
             left = timedelta(seconds=round(self.retention_seconds - elapsed))
@@ -289,11 +309,17 @@ class Engine:
         if self._archive_dir:
             path = cleanup.archive(old, self.group.name, tables, self._archive_dir)
             notes.append(f"archived the old tables to {path}")
+        # Dropped while still frozen: a leaked monolith write stays refused until the end.
+        cleanup.drop_tables(old, tables)
+        self._drop_leftovers(tables)
+        notes.append(f"dropped {', '.join(t.name for t in tables)} on the old side")
+
+    def _drop_leftovers(self, tables: tuple[Table, ...]) -> None:
+        """The freeze and capture functions, triggers and outboxes of both sides."""
+        old, new = self._sides["old"], self._sides["new"]
         freeze.unfreeze(old, self.group.name, tables)
         capture.remove(old, self.group.name, tables)
-        cleanup.drop_tables(old, tables)
         capture.remove(new, self.group.name, tables)
-        notes.append(f"dropped {', '.join(t.name for t in tables)} on the old side")
 
     # undoing each stage ---------------------------------------------------------------------
 
@@ -320,14 +346,19 @@ class Engine:
         old, new = self._sides["old"], self._sides["new"]
         tables = self.tables()
         before = self._drain_from("new", DRAIN_SECONDS)
+        self._reset_sequences(old, tables)  # the monolith inserts again right after
         commit()
+        # Fence: processes that still cache writes-cutover write the new tables for a while;
+        # the reverse capture stays until they have all seen the rollback.
+        self._fence()
         capture.remove(new, self.group.name, tables, keep_outbox=True)
         after = self._drain_from("new", None)
         capture.remove(new, self.group.name, tables)
-        for table in tables:
-            if table.integer_key:
-                backfill.reset_sequence(old, table)
-        notes.append(f"applied {before + after} new-side changes to the old tables")
+        self._reset_sequences(old, tables)
+        notes.append(
+            f"applied {before + after} new-side changes to the old tables (after a"
+            f" {self.fence_seconds:g} s fence)"
+        )
 
     def _undo_frozen(self, notes: list[str], commit: Commit) -> None:
         freeze.unfreeze(self._sides["old"], self.group.name, self.tables())
@@ -350,8 +381,11 @@ class Engine:
         current = self.stage
         if current is not Stage.COPY:
             raise SplitError(f"copy runs at stage copy; group {self.group.name} is at {current}")
-        if batch_size < 1 or (rows_per_second is not None and rows_per_second <= 0):
-            raise SplitError("batch_size and rows_per_second must be positive")
+        if batch_size < 1 or (
+            rows_per_second is not None
+            and not (math.isfinite(rows_per_second) and rows_per_second > 0)
+        ):
+            raise SplitError("batch_size and rows_per_second must be positive (and finite)")
         pace = backfill.Pace(rows_per_second, time.monotonic())
         old, new = self._sides["old"], self._sides["new"]
         with _session_lock(new, f"strangler_split_copy:{self.group.name}", "a copy"):
@@ -483,6 +517,17 @@ class Engine:
         capture.remove(new, self.group.name, self.tables(), keep_outbox=True)
         self._drain_from("new", None)
         capture.remove(new, self.group.name, self.tables())
+
+    def _fence(self) -> None:
+        """Wait out every process's cached stage (see ``FENCE_SECONDS``)."""
+        if self.fence_seconds > 0:
+            time.sleep(self.fence_seconds)
+
+    @staticmethod
+    def _reset_sequences(side: Side, tables: tuple[Table, ...]) -> None:
+        for table in tables:
+            if table.integer_key:
+                backfill.reset_sequence(side, table)
 
     def _require_drained(self, source_label: str) -> None:
         self._drain_from(source_label, DRAIN_SECONDS)

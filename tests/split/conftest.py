@@ -46,6 +46,7 @@ class Pair:
         return self.run(side, f"SELECT * FROM {table} ORDER BY {key}")
 
     def engine(self, **options: Any) -> Engine:
+        options.setdefault("fence_seconds", 0.02)  # no service caches the stage here
         return Engine(GROUP, old=OLD, new=NEW, **options)
 
 

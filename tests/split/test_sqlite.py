@@ -79,7 +79,7 @@ def same(files: Files) -> None:
 
 
 def test_the_whole_walk_on_sqlite(files: Files, tmp_path: Path) -> None:
-    engine = Engine(GROUP, old=OLD, new=NEW, retention_seconds=0)
+    engine = Engine(GROUP, old=OLD, new=NEW, retention_seconds=0, fence_seconds=0.02)
     engine.advance(actor="demo", reason="start")
     engine.copy(batch_size=150)
     files.run("old", "UPDATE split_parent SET name = 'during copy' WHERE id = 3")

@@ -3,6 +3,7 @@ copy that survives the service being killed."""
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ import pytest
 
 from strangler import data_shared, split_actions
 from strangler.api.v1 import split_admin_pb2, split_admin_pb2_grpc
-from strangler.client.split_admin import SplitAdminClient
+from strangler.client.split_admin import SplitAdminClient, SplitAdminError
 from tests import settings as test_settings
 from tests.commands import strangler
 
@@ -139,6 +140,11 @@ def test_every_action_has_help(action, capsys):
 def test_a_cancelled_copy_stops_in_the_service(split):
     _old_statuses(split, 4000)
     assert strangler("split", "advance", "--to", "copy")[0] == 0
+    for rate in (math.nan, math.inf):  # INTERNAL (int(nan) in the copy) before review
+        with pytest.raises(SplitAdminError) as refused:
+            list(SplitAdminClient("sales").copy("sales", 0, rate))
+        assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert "finite" in str(refused.value)
     stream = SplitAdminClient("sales").copy("sales", batch_size=100, rows_per_second=1000)
     batches = [e.batch for e, _ in zip(stream, range(3), strict=False)]
     assert batches[-1].table == "sales_status" and 0 < batches[-1].rows_done < 4000
