@@ -103,6 +103,8 @@ def _shared(group: str) -> bool:
 def _refresh(group: str, seen: tuple[bool, float]) -> None:
     try:
         _lookup(group, seen)
+    except Exception:  # a background thread must not die loudly: the last answer stands
+        log.warning("refreshing the split stage of %s failed", group, exc_info=True)
     finally:
         with _lock:
             _refreshing.discard(group)
