@@ -19,7 +19,14 @@ from monolith.sales.models import Channel
 from sales_api.v1 import channels_pb2
 from strangler.models import Route, ShadowMismatch
 from strangler.routing import actions
-from strangler.shadow import Outcome, ShadowCall, readiness, run_in_pool
+from strangler.shadow import (
+    Outcome,
+    ShadowCall,
+    WriteNotShadowed,
+    readiness,
+    run_in_pool,
+    submit,
+)
 from tests.shadow.conftest import minute_totals
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
@@ -202,6 +209,20 @@ def test_a_write_is_never_executed_twice(api, split_service, process_pool):
             lambda: remote_calls.append(1),
         )
     )
+    process_pool()
+    assert remote_calls == []
+
+
+def test_submit_refuses_a_registered_write_the_caller_did_not_mark(process_pool):
+    remote_calls = []
+    with pytest.raises(WriteNotShadowed, match="channels.write writes"):
+        submit(
+            "channels.write",
+            "channel-create",
+            "create_channel",
+            Outcome(value=None),
+            lambda: remote_calls.append(1),
+        )
     process_pool()
     assert remote_calls == []
 
