@@ -7,6 +7,7 @@ class StranglerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from strangler.routing import table
+        from strangler.routing import outside, table
 
         table.connect_signals()
+        outside.connect_signals()  # changes made outside strangler are audited too

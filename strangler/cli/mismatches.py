@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from strangler import cli, conf
+from strangler.cli import status
 from strangler.models import ShadowMismatch
+from strangler.routing.names import declared_routes
 from strangler.shadow import evidence, mismatches
 
 HELP = "List the differences shadow runs found; explain one; delete old evidence."
@@ -47,11 +49,22 @@ def run(options: dict, out: TextIO) -> int:
         raise cli.Failure("--days goes with --cleanup")
     rows = ShadowMismatch.objects.all()
     if options.get("use_case"):
+        _check_use_case(options["use_case"])
         rows = rows.filter(use_case=options["use_case"])
     if not options.get("all"):
         rows = rows.filter(explained=False)
     _table(list(rows), out)
     return 0
+
+
+def _check_use_case(name: str) -> None:
+    """An unknown use case is a typo, not an empty list (as ``status --route``)."""
+    from strangler.usecases import registry
+
+    known = {key.use_case for key in declared_routes()} | set(registry)
+    known |= set(ShadowMismatch.objects.values_list("use_case", flat=True).distinct())
+    if name not in known:
+        raise cli.Failure(f"unknown use case {name!r}; `strangler routes` lists them")
 
 
 def _explain(mismatch_id: str, note: str, out: TextIO) -> int:
@@ -69,8 +82,7 @@ def _explain(mismatch_id: str, note: str, out: TextIO) -> int:
 
 def _cleanup(days: float | None, out: TextIO) -> int:
     days = conf.get("SHADOW_RETENTION_DAYS") if days is None else days
-    if days <= 0:
-        raise cli.Failure("--days must be positive")
+    status.check_period("--days", days, status.MAX_HOURS / 24)
     gone = mismatches.delete_older_than(days)
     minutes = evidence.delete_older_than(days)
     out.write(

@@ -9,7 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from strangler.routing import actions
+from strangler.models import RouteChange
+from strangler.routing import actions, outside
 
 HELP = "List every route (use case x controller) with its mode, rollout and last change."
 
@@ -21,10 +22,14 @@ def add_arguments(parser: ArgumentParser) -> None:
 def run(options: dict[str, Any], out: Any) -> int:
     states = actions.route_states()
     killed = actions.kill_switch_active()
+    kill_outside = kill_switch_changed_outside(killed)
     if options["json"]:
-        out.write(
-            json.dumps({"kill_switch": killed, "routes": [s.as_json() for s in states]}, indent=2)
-        )
+        document = {
+            "kill_switch": killed,
+            "kill_switch_changed_outside_strangler": kill_outside,
+            "routes": [s.as_json() for s in states],
+        }
+        out.write(json.dumps(document, indent=2))
         return 0
     table = Table(title="strangler routes", title_justify="left")
     for column in ("stage", "route", "mode", "rollout", "outside", "last change"):
@@ -40,8 +45,19 @@ def run(options: dict[str, Any], out: Any) -> int:
         )
     console = Console(file=out, width=160, soft_wrap=True)
     console.print(table)
-    console.print(f"kill switch: {'ON: every route serves local' if killed else 'off'}")
+    outside = " (CHANGED OUTSIDE STRANGLER)" if kill_outside else ""
+    console.print(f"kill switch: {'ON: every route serves local' if killed else 'off'}{outside}")
     return 0
+
+
+def kill_switch_changed_outside(killed: bool) -> bool:
+    """The switch was last set outside strangler (waffle's admin or command, audited as
+    ``outside``), or differs from what strangler last recorded (a write without signals)."""
+    last = RouteChange.objects.filter(route=actions.KILL_ROUTE).first()  # newest first
+    if last is None:
+        return killed
+    recorded = (last.after or {}).get("kill_switch") == "on"
+    return last.source == outside.SOURCE or recorded != killed
 
 
 def _last(state: actions.RouteState) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import math
 from datetime import timedelta
 from typing import TextIO
 
@@ -13,6 +14,9 @@ from rich.table import Table
 
 from strangler import cli
 from strangler.shadow import readiness
+
+# Longer periods than ten years are typing mistakes, and overflow datetime arithmetic.
+MAX_HOURS = 10 * 366 * 24
 
 HELP = "Show each route's mode, calls, errors, mismatches, latency and readiness verdict."
 
@@ -31,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(options: dict, out: TextIO) -> int:
     window = options.get("window_hours")
-    if window is not None and window <= 0:
-        raise cli.Failure("--window-hours must be positive")
+    if window is not None:
+        check_period("--window-hours", window, MAX_HOURS)
     results = readiness.report(
         readiness.known_routes(), None if window is None else timedelta(hours=window)
     )
@@ -45,6 +49,14 @@ def run(options: dict, out: TextIO) -> int:
     else:
         _table(results, out)
     return 0
+
+
+def check_period(option: str, value: float, maximum: float) -> None:
+    """A look-back period must be a finite positive number no longer than ten years."""
+    if not math.isfinite(value) or value <= 0:
+        raise cli.Failure(f"{option} must be a positive number, not {value:g}")
+    if value > maximum:
+        raise cli.Failure(f"{option} must be at most {maximum:g} (ten years), not {value:g}")
 
 
 def _table(results: list[readiness.Readiness], out: TextIO) -> None:

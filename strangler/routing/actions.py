@@ -19,6 +19,7 @@ from django.db.models import Max, Subquery
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
 from strangler.models import Route, RouteChange
+from strangler.routing import outside
 from strangler.routing import table as route_table
 from strangler.routing.decide import Mode
 from strangler.routing.flags import Rollout
@@ -157,7 +158,7 @@ def change_routes(
     if mode is not Mode.LOCAL:
         _check_gate(keys)
     who = actor_name(actor)
-    with transaction.atomic():
+    with outside.strangler_writing(), transaction.atomic():
         before = {s.key: s for s in route_states() if s.key in keys}
         for key in keys:
             _write_route(key, mode, spec, user_rows, group_rows, testing)
@@ -189,7 +190,7 @@ def set_kill_switch(
             [RouteKey(r.use_case, r.controller) for r in Route.objects.exclude(mode="local")]
         )
     Switch = get_waffle_switch_model()
-    with transaction.atomic():
+    with outside.strangler_writing(), transaction.atomic():
         switch, _ = Switch.objects.select_for_update().get_or_create(
             name=KILL_SWITCH,
             defaults={"note": "strangler: when on, every route is served by the monolith"},
@@ -325,14 +326,15 @@ def _write_route(
     Route.objects.update_or_create(
         use_case=key.use_case,
         controller=key.controller,
-        defaults={"mode": mode.value, "flag_fingerprint": rollout.fingerprint()},
+        defaults={"mode": mode.value, "flag_fingerprint": rollout.fingerprint(mode.value)},
     )
 
 
 def _changed_outside(row: Route | None, rollout: Rollout) -> bool:
     if row is None:
         return rollout.exists  # a flag strangler never wrote
-    return row.flag_fingerprint != rollout.fingerprint()
+    # The fingerprint covers the mode too; rows written before it did match without a mode.
+    return row.flag_fingerprint not in (rollout.fingerprint(row.mode), rollout.fingerprint())
 
 
 def _audit_state(state: RouteState) -> dict[str, Any]:

@@ -88,11 +88,15 @@ class Rollout:
             return False  # as waffle: no user, no rollout
         return self._includes_user(user) or self._in_percent(request, user, settings)
 
-    def fingerprint(self) -> str:
-        """A digest of every field that decides who is in; it changes with any edit."""
+    def fingerprint(self, mode: str | None = None) -> str:
+        """A digest of every field that decides who is in; it changes with any edit.
+
+        With ``mode`` (the route's mode) the digest covers the mode as well, so that a mode
+        edited behind strangler's back shows too.
+        """
         if not self.exists:
             return "missing"
-        fields = (
+        fields: tuple[Any, ...] = (
             self.everyone,
             str(self.percent),
             self.testing,
@@ -104,6 +108,8 @@ class Rollout:
             sorted(map(str, self.user_ids)),
             sorted(map(str, self.group_ids)),
         )
+        if mode is not None:
+            fields = (mode, *fields)
         return hashlib.sha256(repr(fields).encode()).hexdigest()
 
     def _tested(self, request: HttpRequest, settings: RolloutSettings) -> bool | None:

@@ -4,7 +4,8 @@ The request path only enqueues: it never waits for the remote side. When the que
 the shadow call is dropped and counted, because a queue without bound would turn a slow
 service into memory growth and stale comparisons. A worker that took a task waits for a
 moment without requests in flight (``strangler.shadow.foreground``, at most ``defer_seconds``)
-so that shadow work runs between requests rather than against them. Worker threads close
+so that shadow work runs between requests rather than against them. The flush thread also
+deletes evidence past its retention, at most once an hour per process. Worker threads close
 their Django DB connections after each task, since a thread that outlives a request keeps its
 connection open otherwise.
 """
@@ -15,6 +16,7 @@ import logging
 import queue
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,10 +24,18 @@ from django.db import connections
 
 from strangler import conf, metrics
 from strangler.shadow import foreground as requests_in_flight
+from strangler.shadow import mismatches
 from strangler.shadow.evidence import Buffer
+from strangler.shadow.evidence import delete_older_than as delete_old_minutes
 from strangler.shadow.foreground import Foreground
 
 log = logging.getLogger("strangler.shadow")
+
+# How often the flush thread deletes evidence older than STRANGLER_SHADOW_RETENTION_DAYS:
+# at most once per this many seconds per process (two DELETEs on indexed time columns).
+RETENTION_SECONDS = 3600.0
+_retention_lock = threading.Lock()
+_retention_due = 0.0  # time.monotonic() from which the next purge may run
 
 Task = Callable[[], None]
 
@@ -138,8 +148,27 @@ class ShadowPool:
                 self.flush()
             except Exception:
                 log.exception("writing shadow evidence failed; kept for the next flush")
+            try:
+                purge_old_evidence()
+            except Exception:
+                log.exception("deleting old shadow evidence failed; tried again next time")
             finally:
                 connections.close_all()
+
+
+def purge_old_evidence() -> tuple[int, int] | None:
+    """Retention without anyone running ``mismatches --cleanup``: delete differences and
+    evidence minutes older than ``STRANGLER_SHADOW_RETENTION_DAYS``, at most once every
+    ``RETENTION_SECONDS`` per process. Returns (differences, minutes) deleted, or None when
+    it is not due yet."""
+    global _retention_due
+    with _retention_lock:
+        now = time.monotonic()
+        if now < _retention_due:
+            return None
+        _retention_due = now + RETENTION_SECONDS
+    days = float(conf.get("SHADOW_RETENTION_DAYS"))
+    return mismatches.delete_older_than(days), delete_old_minutes(days)
 
 
 _pool: ShadowPool | None = None

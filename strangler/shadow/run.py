@@ -117,11 +117,13 @@ def submit(
 ) -> bool:
     """Record the local side and queue the remote call and comparison; never blocks.
 
-    Returns whether the shadow call was queued (False: sampled out or pool full).
+    Returns whether the shadow call was queued (False: sampled out or pool full). A write
+    is refused (``WriteNotShadowed``) whether the caller says ``writes=True`` or the use
+    case is registered with ``writes=True``.
     ``rules`` default to the use case's ``STRANGLER_SHADOW_RULES``, read in the pool so that a
     mistake there fails the shadow task (logged, counted), never the user's request.
     """
-    check_shadowable(use_case, writes)
+    check_shadowable(use_case, writes or _writes(use_case))  # the registry knows, too
     pool = pool or get_pool()
     record_call(use_case, controller, "local", local.seconds or 0.0, local.error, pool)
     keys = {"operation": operation, **(request_keys or {})}
@@ -141,7 +143,9 @@ def submit(
 
 
 def _writes(use_case: str) -> bool:
+    from strangler.routing.names import declared_routes
     from strangler.usecases import registry  # usecases imports this package
 
+    declared_routes()  # importing the project's routes registers its use cases (cached)
     found = registry.get(use_case)
     return bool(getattr(found, "writes", False))

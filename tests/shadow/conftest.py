@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 
 import grpc
 import pytest
+from django.db.models import Sum
 
 from sales_api.v1 import channels_pb2, channels_pb2_grpc
 from strangler.client import breakers
@@ -32,6 +34,13 @@ def no_inherited_evidence(request) -> None:
         request.getfixturevalue("db")
         RouteMinute.objects.all().delete()
         ShadowMismatch.objects.all().delete()
+
+
+def minute_totals(**filters: str) -> SimpleNamespace:
+    """The counters of the matching routes summed over minutes: a test may cross a minute."""
+    fields = ("local_calls", "remote_calls", "remote_errors", "compared", "mismatches", "dropped")
+    sums = RouteMinute.objects.filter(**filters).aggregate(**{f: Sum(f) for f in fields})
+    return SimpleNamespace(**{f: sums[f] or 0 for f in fields})
 
 
 @pytest.fixture

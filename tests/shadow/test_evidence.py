@@ -18,7 +18,9 @@ from strangler.shadow.compare import Outcome, compare
 pytestmark = pytest.mark.django_db
 
 
-def test_two_workers_add_to_the_same_minute():
+def test_two_workers_add_to_the_same_minute(monkeypatch):
+    minute = timezone.now().replace(second=30)
+    monkeypatch.setattr(evidence.timezone, "now", lambda: minute)  # no minute boundary
     first, second = evidence.Buffer(), evidence.Buffer()
     for _ in range(3):
         first.call("r", "c", "remote", 0.002, failed=False)

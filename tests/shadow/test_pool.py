@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from prometheus_client import REGISTRY
 
-from strangler.models import RouteMinute
+from strangler.models import RouteMinute, ShadowMismatch
+from strangler.shadow import pool as pool_module
 from strangler.shadow.foreground import Foreground
 from strangler.shadow.pool import ShadowPool
+from tests.shadow.conftest import minute_totals
 
 
 def dropped_metric(use_case: str) -> float:
@@ -44,7 +48,7 @@ def test_a_burst_beyond_the_bound_is_dropped_and_counted_without_blocking():
     assert len(ran) == sum(accepted)
     assert pool.stats.dropped == 200 - sum(accepted)
     assert dropped_metric("burst") - before == pool.stats.dropped
-    assert RouteMinute.objects.get(use_case="burst").dropped == pool.stats.dropped
+    assert minute_totals(use_case="burst").dropped == pool.stats.dropped
     assert elapsed < 0.2, f"200 submits took {elapsed:.3f}s: the request path must not wait"
 
 
@@ -114,3 +118,48 @@ def test_a_task_waits_for_a_moment_without_requests_but_not_forever():
     foreground.finished()
     pool.shutdown()
     impatient.shutdown()
+
+
+def old_and_new_evidence(minute_ago: int = 0) -> None:
+    now = timezone.now() - timedelta(minutes=minute_ago)
+    old = now - timedelta(days=20)
+    for use_case, when in (("old", old), ("new", now)):
+        RouteMinute.objects.create(use_case=use_case, controller="c", minute=when)
+        ShadowMismatch.objects.create(
+            use_case=use_case,
+            controller="c",
+            operation="op",
+            fingerprint=f"f{minute_ago}",
+            diff="d",
+            request_keys={},
+            last_request_keys={},
+            first_seen=when,
+            last_seen=when,
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_flush_thread_deletes_evidence_past_its_retention(monkeypatch, settings):
+    settings.STRANGLER_SHADOW_RETENTION_DAYS = 14
+    monkeypatch.setattr(pool_module, "RETENTION_SECONDS", 0.01)
+    monkeypatch.setattr(pool_module, "_retention_due", 0.0)
+    old_and_new_evidence()
+    pool = ShadowPool(workers=1, queue_size=5, flush_seconds=0.02)
+    try:
+        deadline = time.monotonic() + 5
+        while RouteMinute.objects.filter(use_case="old").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        pool.shutdown()
+    assert list(RouteMinute.objects.values_list("use_case", flat=True)) == ["new"]
+    assert list(ShadowMismatch.objects.values_list("use_case", flat=True)) == ["new"]
+
+
+@pytest.mark.django_db
+def test_retention_runs_at_most_once_per_interval(monkeypatch):
+    monkeypatch.setattr(pool_module, "_retention_due", 0.0)
+    old_and_new_evidence()
+    assert pool_module.purge_old_evidence() == (1, 1)
+    old_and_new_evidence(minute_ago=1)
+    assert pool_module.purge_old_evidence() is None  # not due for another hour
+    assert RouteMinute.objects.filter(use_case="old").count() == 1

@@ -106,7 +106,14 @@ def test_bad_input_is_one_line_and_changes_nothing():
     diff = compare(Outcome(value=1), Outcome(value=2))
     mismatches.record("r", "c", "op", diff, {})
     assert run_failing("status", "--window-hours", "0") == (
-        "strangler status: --window-hours must be positive"
+        "strangler status: --window-hours must be a positive number, not 0"
+    )
+    for value in ("nan", "inf", "-inf", "-1"):
+        assert run_failing("status", f"--window-hours={value}").startswith(
+            "strangler status: --window-hours must be a positive number, not "
+        ), value
+    assert run_failing("status", "--window-hours", "1e308") == (
+        "strangler status: --window-hours must be at most 87840 (ten years), not 1e+308"
     )
     assert (
         run_failing("status", "--route", "nope:*") == "strangler status: no route matches 'nope:*'"
@@ -119,7 +126,16 @@ def test_bad_input_is_one_line_and_changes_nothing():
     )
     assert run_failing("mismatches", "--explain", "1", " ").startswith("strangler mismatches: ")
     assert run_failing("mismatches", "--cleanup", "--days", "-1") == (
-        "strangler mismatches: --days must be positive"
+        "strangler mismatches: --days must be a positive number, not -1"
+    )
+    assert run_failing("mismatches", "--cleanup", "--days", "nan") == (
+        "strangler mismatches: --days must be a positive number, not nan"
+    )
+    assert run_failing("mismatches", "--cleanup", "--days", "1e9") == (
+        "strangler mismatches: --days must be at most 3660 (ten years), not 1e+09"
+    )
+    assert run_failing("mismatches", "--use-case", "nosuch") == (
+        "strangler mismatches: unknown use case 'nosuch'; `strangler routes` lists them"
     )
     assert not ShadowMismatch.objects.filter(explained=True).exists()
     assert ShadowMismatch.objects.count() == 1

@@ -17,9 +17,17 @@ from waffle.models import Flag
 from monolith.sales import local, remote
 from monolith.sales.models import Channel
 from sales_api.v1 import channels_pb2
-from strangler.models import Route, RouteMinute, ShadowMismatch
+from strangler.models import Route, ShadowMismatch
 from strangler.routing import actions
-from strangler.shadow import Outcome, ShadowCall, readiness, run_in_pool
+from strangler.shadow import (
+    Outcome,
+    ShadowCall,
+    WriteNotShadowed,
+    readiness,
+    run_in_pool,
+    submit,
+)
+from tests.shadow.conftest import minute_totals
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
@@ -92,7 +100,7 @@ def test_ignored_fields_do_not_count(api, split_service, process_pool, settings)
         api.get("/api/channels/1/")
     process_pool()
     assert not ShadowMismatch.objects.exists()
-    assert RouteMinute.objects.get(controller="channel-detail").compared == 6
+    assert minute_totals(controller="channel-detail").compared == 6
 
 
 def test_the_user_gets_the_local_answer_whatever_the_remote_side_says(
@@ -142,7 +150,7 @@ def test_a_slow_service_does_not_slow_the_shadowed_request_and_the_pool_bound_ho
     # One call runs and three wait while the burst arrives: the rest are dropped and counted.
     assert pool.stats.submitted <= 5
     assert pool.stats.dropped >= 15
-    minute = RouteMinute.objects.get(controller="channel-detail")
+    minute = minute_totals(controller="channel-detail")
     assert minute.dropped == pool.stats.dropped
     assert minute.remote_calls == pool.stats.submitted
     # The slow side answered NotFound while the local side found the channel: a difference.
@@ -166,7 +174,7 @@ def test_a_dead_service_does_not_slow_the_shadowed_request(api, dead_service, pr
     process_pool()
 
     assert statistics.median(shadow_times) < statistics.median(local_times) * 2 + 0.01
-    minute = RouteMinute.objects.get(controller="channel-detail")
+    minute = minute_totals(controller="channel-detail")
     assert minute.remote_errors == minute.remote_calls == 10
     assert minute.compared == 0, "no answer is not a difference"
     assert not ShadowMismatch.objects.exists()
@@ -201,6 +209,20 @@ def test_a_write_is_never_executed_twice(api, split_service, process_pool):
             lambda: remote_calls.append(1),
         )
     )
+    process_pool()
+    assert remote_calls == []
+
+
+def test_submit_refuses_a_registered_write_the_caller_did_not_mark(process_pool):
+    remote_calls = []
+    with pytest.raises(WriteNotShadowed, match="channels.write writes"):
+        submit(
+            "channels.write",
+            "channel-create",
+            "create_channel",
+            Outcome(value=None),
+            lambda: remote_calls.append(1),
+        )
     process_pool()
     assert remote_calls == []
 
