@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "monolith.http.BasicAuthMiddleware",
+    "strangler.routing.outside.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "waffle.middleware.WaffleMiddleware",
 ]

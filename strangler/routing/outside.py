@@ -7,7 +7,9 @@ write (``pre_*``) and after it (``post_*``) and record the difference. Strangler
 (``actions.change_routes``, ``actions.set_kill_switch``) record their own rows, so they run
 inside ``strangler_writing()``, which silences these handlers in that thread.
 
-The actor is the OS account of the process (the admin's user is not known to a model signal).
+The actor is the user of the web request making the change when
+``strangler.routing.outside.ActorMiddleware`` is installed (waffle's admin), else the OS
+account of the process (a command, a shell).
 Writes that send no signal (``QuerySet.update``, SQL) are not recorded here; ``strangler
 routes`` still shows them as changed outside strangler through the stored fingerprint.
 """
@@ -37,6 +39,22 @@ REASON = "changed outside strangler (waffle admin or command)"
 _local = threading.local()
 
 State = tuple[dict[str, Any], str]  # the audit state, and the fingerprint of every field
+
+
+class ActorMiddleware:
+    """Remember the authenticated user of this request, so that a flag or switch changed in
+    waffle's admin is audited under that user's name, not the server's OS account."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        user = getattr(request, "user", None)
+        _local.user = user if user is not None and user.is_authenticated else None
+        try:
+            return self.get_response(request)
+        finally:
+            _local.user = None
 
 
 @contextmanager
@@ -187,7 +205,7 @@ def _record(route: str, before: State, after: State) -> None:
 
     RouteChange.objects.create(
         route=route,
-        actor=actor_name(None),
+        actor=actor_name(getattr(_local, "user", None)),
         source=SOURCE,
         before=before[0],
         after=after[0],
