@@ -205,6 +205,9 @@ def _text(details: str | bytes | None) -> str:
 class IdempotencyInterceptor(grpc.ServerInterceptor):
     """Apply ``run_once`` to every unary call (keyless requests pass straight through)."""
 
+    def __init__(self) -> None:
+        self._wrapped = handlers.Wrapped(_once)
+
     def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
@@ -213,9 +216,13 @@ class IdempotencyInterceptor(grpc.ServerInterceptor):
         handler = continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler
-        method = details.method.lstrip("/")
+        return self._wrapped(handler, details.method)
 
-        def make(behavior: handlers.Behavior) -> handlers.Behavior:
-            return lambda request, context: run_once(method, behavior, request, context)
 
-        return handlers.wrap(handler, make)
+def _once(handler: grpc.RpcMethodHandler, path: str) -> grpc.RpcMethodHandler:
+    method = path.lstrip("/")
+
+    def make(behavior: handlers.Behavior) -> handlers.Behavior:
+        return lambda request, context: run_once(method, behavior, request, context)
+
+    return handlers.wrap(handler, make)
