@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
-from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.db import InterfaceError, OperationalError, connections
 
 from strangler import errors
 
@@ -78,26 +78,33 @@ def drop_old_connections() -> None:
     the socket is closed or readable, Django's ``SELECT 1`` runs as before (and reconnects if
     the connection is gone); when it is quiet, the check is counted as done.
     """
-    close_old_connections()
+    unchecked: dict[int, Any] = {}  # socket: connection whose health check is due
     for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()  # what close_old_connections() does
         if (
             connection.connection is not None
             and connection.health_check_enabled
             and not connection.health_check_done
-            and _quiet(connection)
         ):
-            connection.health_check_done = True
+            fileno = _socket_of(connection)
+            if fileno is not None:
+                unchecked[fileno] = connection
+    if not unchecked:
+        return
+    try:
+        readable, _, _ = select.select(list(unchecked), [], [], 0)
+    except (OSError, ValueError):
+        return
+    for fileno in unchecked.keys() - set(readable):
+        unchecked[fileno].health_check_done = True
 
 
-def _quiet(connection: Any) -> bool:
-    """Whether a PostgreSQL connection's socket is open with nothing waiting to be read."""
+def _socket_of(connection: Any) -> int | None:
+    """The socket of an open PostgreSQL connection (None otherwise: Django checks it)."""
     if connection.vendor != "postgresql":
-        return False
+        return None
     raw = connection.connection
     try:
-        if raw.closed:
-            return False
-        readable, _, _ = select.select([raw.fileno()], [], [], 0)
+        return None if raw.closed else raw.fileno()
     except (OSError, ValueError, AttributeError):
-        return False
-    return not readable
+        return None

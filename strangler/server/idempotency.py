@@ -28,12 +28,13 @@ from datetime import timedelta
 from typing import Any
 
 import grpc
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from google.protobuf.message import Message
 
 from strangler import conf, methods
 from strangler.server import handlers
+from strangler.server.errors import drop_old_connections
 from strangler.server.models import IdempotencyRecord
 
 log = logging.getLogger("strangler.server.idempotency")
@@ -171,7 +172,7 @@ def run_once(
     key = methods.idempotency_key(request)
     if not key:
         return behavior(request, context)
-    close_old_connections()
+    drop_old_connections()
     try:
         outcome = claim(key, method, request_hash(method, request))
     except Refused as refused:
