@@ -6,8 +6,10 @@ response message or raises a ``strangler.errors`` error; no ``grpc.RpcError`` es
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 
 import grpc
 import pybreaker
@@ -44,11 +46,11 @@ class ServiceClient:
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
         """Auth and request id, sent with every call."""
-        pairs = [(request_id.METADATA_KEY, request_id.current() or request_id.new())]
+        rid = (request_id.METADATA_KEY, request_id.current() or request_id.new())
         token = conf.get("SERVICE_TOKENS").get(self.service)
         if token:
-            pairs.append(("authorization", f"Bearer {token}"))
-        return tuple(pairs)
+            return (rid, ("authorization", f"Bearer {token}"))
+        return (rid,)
 
     def call(self, method: str, request: Message, *, deadline: float | None = None) -> Message:
         """Send ``request`` to ``method`` ("pkg.Service/Method") and return the response.
@@ -60,32 +62,19 @@ class ServiceClient:
         budget = policy.deadline_for(method) if deadline is None else deadline
         ends_at = time.monotonic() + budget
         rule = policy.retry_rule(method, bool(methods.idempotency_key(request)))
-        send = channels.unary(target, method)
         breaker = breakers.breaker_for(target)
-        metadata = self.metadata()
-
-        reached: list[bool] = []  # whether any attempt may have run on the service
-
-        def attempt() -> Message:
-            timeout = ends_at - time.monotonic()
-            try:
-                return breaker.call(send, request, timeout=timeout, metadata=metadata)
-            except (grpc.RpcError, pybreaker.CircuitBreakerError) as exc:
-                # The breaker raises its own error for the failure that opens it.
-                failed = exc if isinstance(exc, grpc.RpcError) else exc.__context__
-                if isinstance(failed, grpc.RpcError):
-                    reached.append(maybe_applied(failed.code(), failed.details() or ""))
-                raise
-
+        attempts = _Attempts(
+            ends_at, channels.unary(target, method), request, self.metadata(), breaker
+        )
         try:
-            return _retrying(rule, ends_at)(attempt)
+            return _retrying(rule)(_attempt, attempts)
         except pybreaker.CircuitBreakerError:
             retry_after = breaker.retry_after()
             raise unavailable(
                 f"{self.service} service at {target} is failing; calls are suspended by its "
                 f"circuit breaker for {retry_after}s: {method}",
                 retry_after,
-                maybe_applied=any(reached),
+                maybe_applied=any(attempts.reached),
             ) from None
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
@@ -94,14 +83,57 @@ class ServiceClient:
                 service_info.not_served(self.service, method)
             error = from_rpc_error(exc, service=self.service, method=method)
             if isinstance(error, ServiceUnavailable):
-                error.maybe_applied = any(reached)
+                error.maybe_applied = any(attempts.reached)
             raise error from None
 
 
-def _retrying(rule: policy.RetryRule, ends_at: float) -> tenacity.Retrying:
-    def out_of_time(_state: tenacity.RetryCallState) -> bool:
-        return ends_at - time.monotonic() <= MIN_ATTEMPT_SECONDS
+class _Attempts:
+    """What every attempt of one call needs, and what the attempts learnt."""
 
+    __slots__ = ("breaker", "ends_at", "metadata", "reached", "request", "send")
+
+    def __init__(
+        self,
+        ends_at: float,
+        send: Callable[..., Message],
+        request: Message,
+        metadata: tuple[tuple[str, str], ...],
+        breaker: breakers.Breaker,
+    ) -> None:
+        self.ends_at = ends_at
+        self.send = send
+        self.request = request
+        self.metadata = metadata
+        self.breaker = breaker
+        self.reached: list[bool] = []  # whether any attempt may have run on the service
+
+
+def _attempt(attempts: _Attempts) -> Message:
+    timeout = attempts.ends_at - time.monotonic()
+    try:
+        return attempts.breaker.call(
+            attempts.send, attempts.request, timeout=timeout, metadata=attempts.metadata
+        )
+    except (grpc.RpcError, pybreaker.CircuitBreakerError) as exc:
+        # The breaker raises its own error for the failure that opens it.
+        failed = exc if isinstance(exc, grpc.RpcError) else exc.__context__
+        if isinstance(failed, grpc.RpcError):
+            attempts.reached.append(maybe_applied(failed.code(), failed.details() or ""))
+        raise
+
+
+def _ends_at(state: tenacity.RetryCallState) -> float:
+    return state.args[0].ends_at
+
+
+def _out_of_time(state: tenacity.RetryCallState) -> bool:
+    return _ends_at(state) - time.monotonic() <= MIN_ATTEMPT_SECONDS
+
+
+@functools.lru_cache(maxsize=64)
+def _retrying(rule: policy.RetryRule) -> tenacity.Retrying:
+    """The retry loop of a rule, built once and shared: a call's deadline travels with its
+    ``_Attempts`` (the loop's argument), and tenacity keeps a loop's state per thread."""
     # "Full jitter": a random wait up to an exponentially growing cap, so that clients that
     # failed together do not retry together.
     backoff = tenacity.wait_random_exponential(
@@ -110,13 +142,15 @@ def _retrying(rule: policy.RetryRule, ends_at: float) -> tenacity.Retrying:
 
     def wait(state: tenacity.RetryCallState) -> float:
         # Never sleep past the deadline: the last attempt gets what is left.
-        return max(0.0, min(backoff(state), ends_at - time.monotonic() - MIN_ATTEMPT_SECONDS))
+        left = _ends_at(state) - time.monotonic() - MIN_ATTEMPT_SECONDS
+        return max(0.0, min(backoff(state), left))
 
+    codes = rule.codes
     return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(rule.attempts) | out_of_time,
+        stop=tenacity.stop_after_attempt(rule.attempts) | _out_of_time,
         wait=wait,
         retry=tenacity.retry_if_exception(
-            lambda exc: isinstance(exc, grpc.RpcError) and exc.code() in rule.codes
+            lambda exc: isinstance(exc, grpc.RpcError) and exc.code() in codes
         ),
         before_sleep=_log_retry,
         reraise=True,

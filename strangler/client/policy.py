@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -38,6 +39,24 @@ def retry_rule(method: str, has_idempotency_key: bool) -> RetryRule:
     key is not retried either: the deadline it ran into is the whole call's deadline.
     """
     settings = conf.get("RETRY")
+    return _rule(
+        method,
+        has_idempotency_key,
+        int(settings["attempts"]),
+        float(settings["initial_backoff"]),
+        float(settings["max_backoff"]),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule(
+    method: str,
+    has_idempotency_key: bool,
+    attempts: int,
+    initial_backoff: float,
+    max_backoff: float,
+) -> RetryRule:
+    """The rule from the settings' values (read on every call, so that a change applies)."""
     read = methods.is_read(method)
     codes: set[grpc.StatusCode] = set()
     if read or has_idempotency_key:
@@ -45,8 +64,8 @@ def retry_rule(method: str, has_idempotency_key: bool) -> RetryRule:
     if read:
         codes.add(grpc.StatusCode.DEADLINE_EXCEEDED)
     return RetryRule(
-        attempts=int(settings["attempts"]) if codes else 1,
-        initial_backoff=float(settings["initial_backoff"]),
-        max_backoff=float(settings["max_backoff"]),
+        attempts=attempts if codes else 1,
+        initial_backoff=initial_backoff,
+        max_backoff=max_backoff,
         codes=frozenset(codes),
     )

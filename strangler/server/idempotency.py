@@ -28,12 +28,13 @@ from datetime import timedelta
 from typing import Any
 
 import grpc
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from google.protobuf.message import Message
 
 from strangler import conf, methods
 from strangler.server import handlers
+from strangler.server.errors import drop_old_connections
 from strangler.server.models import IdempotencyRecord
 
 log = logging.getLogger("strangler.server.idempotency")
@@ -171,7 +172,7 @@ def run_once(
     key = methods.idempotency_key(request)
     if not key:
         return behavior(request, context)
-    close_old_connections()
+    drop_old_connections()
     try:
         outcome = claim(key, method, request_hash(method, request))
     except Refused as refused:
@@ -205,6 +206,9 @@ def _text(details: str | bytes | None) -> str:
 class IdempotencyInterceptor(grpc.ServerInterceptor):
     """Apply ``run_once`` to every unary call (keyless requests pass straight through)."""
 
+    def __init__(self) -> None:
+        self._wrapped = handlers.Wrapped(_once)
+
     def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
@@ -213,9 +217,13 @@ class IdempotencyInterceptor(grpc.ServerInterceptor):
         handler = continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler
-        method = details.method.lstrip("/")
+        return self._wrapped(handler, details.method)
 
-        def make(behavior: handlers.Behavior) -> handlers.Behavior:
-            return lambda request, context: run_once(method, behavior, request, context)
 
-        return handlers.wrap(handler, make)
+def _once(handler: grpc.RpcMethodHandler, path: str) -> grpc.RpcMethodHandler:
+    method = path.lstrip("/")
+
+    def make(behavior: handlers.Behavior) -> handlers.Behavior:
+        return lambda request, context: run_once(method, behavior, request, context)
+
+    return handlers.wrap(handler, make)

@@ -14,7 +14,8 @@ from typing import Any
 import grpc
 from prometheus_client import Counter, Histogram
 
-from strangler.metrics import LATENCY_BUCKETS
+from strangler.metrics import LATENCY_BUCKETS, child
+from strangler.server import handlers
 
 CALLS = Counter(
     "strangler_grpc_server_calls",
@@ -32,36 +33,39 @@ LATENCY = Histogram(
 class MetricsInterceptor(grpc.ServerInterceptor):
     """Count and time every RPC (unary and streaming) by full method name and status code."""
 
+    def __init__(self) -> None:
+        self._wrapped = handlers.Wrapped(_instrumented)
+
     def intercept_service(
         self, continuation: Callable, handler_call_details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        method = handler_call_details.method
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _unary(handler.unary_unary, method),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _streaming(handler.unary_stream, method),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                _unary(handler.stream_unary, method),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return grpc.stream_stream_rpc_method_handler(
-            _streaming(handler.stream_stream, method),
+        return self._wrapped(continuation(handler_call_details), handler_call_details.method)
+
+
+def _instrumented(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(
+            _unary(handler.unary_unary, method),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(
+            _streaming(handler.unary_stream, method),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(
+            _unary(handler.stream_unary, method),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    return grpc.stream_stream_rpc_method_handler(
+        _streaming(handler.stream_stream, method),
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
 
 
 def _unary(behavior: Callable, method: str) -> Callable:
@@ -98,5 +102,5 @@ def _observe(method: str, context: grpc.ServicerContext, failed: bool, started: 
     code = context.code()
     if code is None:
         code = grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK
-    CALLS.labels(method, code.name).inc()
-    LATENCY.labels(method).observe(time.perf_counter() - started)
+    child(CALLS, method, code.name).inc()
+    child(LATENCY, method).observe(time.perf_counter() - started)

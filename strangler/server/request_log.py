@@ -31,32 +31,41 @@ class RequestIdFilter(logging.Filter):
 class RequestLogInterceptor(grpc.ServerInterceptor):
     """Bind the caller's request id for the call and log its outcome and duration (DEBUG)."""
 
+    def __init__(self) -> None:
+        self._wrapped = handlers.Wrapped(_logging)
+
     def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
-        rid = request_id.accept(handlers.metadata_value(details, request_id.METADATA_KEY))
-        method = details.method
+        return self._wrapped(continuation(details), details.method)
 
-        def make(behavior: handlers.Behavior) -> handlers.Behavior:
-            def logged(request: Any, context: grpc.ServicerContext) -> Any:
-                if not log.isEnabledFor(logging.DEBUG):
-                    with request_id.bound(rid):
-                        return behavior(request, context)
-                started = time.perf_counter()
+
+def _logging(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    """The handler binding each call's request id (read from its metadata when it runs)."""
+
+    def make(behavior: handlers.Behavior) -> handlers.Behavior:
+        def logged(request: Any, context: grpc.ServicerContext) -> Any:
+            rid = request_id.accept(
+                handlers.find(context.invocation_metadata(), request_id.METADATA_KEY)
+            )
+            if not log.isEnabledFor(logging.DEBUG):
                 with request_id.bound(rid):
-                    try:
-                        return behavior(request, context)
-                    finally:
-                        code = context.code() or grpc.StatusCode.OK
-                        log.debug(
-                            "%s %s %.1fms",
-                            method,
-                            getattr(code, "name", code),
-                            (time.perf_counter() - started) * 1000,
-                        )
+                    return behavior(request, context)
+            started = time.perf_counter()
+            with request_id.bound(rid):
+                try:
+                    return behavior(request, context)
+                finally:
+                    code = context.code() or grpc.StatusCode.OK
+                    log.debug(
+                        "%s %s %.1fms",
+                        method,
+                        getattr(code, "name", code),
+                        (time.perf_counter() - started) * 1000,
+                    )
 
-            return logged
+        return logged
 
-        return handlers.wrap(continuation(details), make)
+    return handlers.wrap(handler, make)
