@@ -80,6 +80,10 @@ SHADOW_FLUSH_SECONDS: float = 5.0
 # Longest a shadow task waits for a moment when this process serves no request, so that it
 # does not compete with requests for the GIL (0: run at once).
 SHADOW_DEFER_SECONDS: float = 0.2
+# What a shadow task does when no such moment came within SHADOW_DEFER_SECONDS (the process
+# is saturated): "drop" it (counted as dropped; users' latency first) or "run" it anyway
+# (more evidence, slower requests while saturated).
+SHADOW_WHEN_BUSY: str = "drop"
 SHADOW_MAX_MISMATCHES_PER_ROUTE: int = 100
 SHADOW_RETENTION_DAYS: float = 14.0
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 from strangler import conf, metrics
@@ -63,17 +64,19 @@ class ShadowPool:
         flush_seconds: float = 5.0,
         defer_seconds: float = 0.0,
         foreground: Foreground | None = None,
+        drop_when_busy: bool = False,
     ) -> None:
         if workers < 1 or queue_size < 1:
             raise ValueError("a shadow pool needs at least one worker and one queue slot")
         self.evidence = evidence or Buffer()
         self.stats = PoolStats()
-        self._queue: queue.Queue[Task | None] = queue.Queue(maxsize=queue_size)
+        self._queue: queue.Queue[tuple[str, str, Task] | None] = queue.Queue(maxsize=queue_size)
         self._lock = threading.Lock()
         self._turn = threading.Lock()
         self._stop = threading.Event()
         self._flush_seconds = flush_seconds
         self._defer_seconds = defer_seconds
+        self._drop_when_busy = drop_when_busy
         self._foreground = foreground or requests_in_flight.foreground
         self._threads = [
             threading.Thread(target=self._work, name=f"shadow-{i}", daemon=True)
@@ -91,11 +94,9 @@ class ShadowPool:
             self._count("sampled_out")
             return False
         try:
-            self._queue.put_nowait(task)
+            self._queue.put_nowait((use_case, controller, task))
         except queue.Full:
-            self._count("dropped")
-            metrics.dropped(use_case, controller)
-            self.evidence.dropped(use_case, controller)
+            self._drop(use_case, controller)
             return False
         self._count("submitted")
         metrics.QUEUE_DEPTH.set(self._queue.qsize())
@@ -118,19 +119,28 @@ class ShadowPool:
                 thread.join(timeout=10)
             self.flush()
 
+    def _drop(self, use_case: str, controller: str) -> None:
+        self._count("dropped")
+        metrics.dropped(use_case, controller)
+        self.evidence.dropped(use_case, controller)
+
     def _count(self, name: str) -> None:
         with self._lock:
             setattr(self.stats, name, getattr(self.stats, name) + 1)
 
     def _work(self) -> None:
         while True:
-            task = self._queue.get()
+            item = self._queue.get()
             try:
-                if task is None:
+                if item is None:
                     return
+                use_case, controller, task = item
                 if self._defer_seconds:
                     with self._turn:  # one worker watches for a gap, the others sleep
-                        self._foreground.wait_idle(self._defer_seconds)
+                        idle = self._foreground.wait_idle(self._defer_seconds)
+                    if not idle and self._drop_when_busy:
+                        self._drop(use_case, controller)  # no gap came: users go first
+                        continue
                 task()
                 self._count("done")
             except Exception:
@@ -186,8 +196,18 @@ def get_pool() -> ShadowPool:
                 conf.get("SHADOW_QUEUE_SIZE"),
                 flush_seconds=conf.get("SHADOW_FLUSH_SECONDS"),
                 defer_seconds=conf.get("SHADOW_DEFER_SECONDS"),
+                drop_when_busy=_when_busy() == "drop",
             )
         return _pool
+
+
+def _when_busy() -> str:
+    value = conf.get("SHADOW_WHEN_BUSY")
+    if value not in ("drop", "run"):
+        raise ImproperlyConfigured(
+            f"STRANGLER_SHADOW_WHEN_BUSY must be 'drop' or 'run', not {value!r}"
+        )
+    return value
 
 
 def reset_pool(write_evidence: bool = True) -> None:

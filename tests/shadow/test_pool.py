@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 from prometheus_client import REGISTRY
@@ -118,6 +119,37 @@ def test_a_task_waits_for_a_moment_without_requests_but_not_forever():
     foreground.finished()
     pool.shutdown()
     impatient.shutdown()
+
+
+def test_a_saturated_process_drops_shadow_work_instead_of_slowing_requests():
+    """With no gap between requests within defer_seconds, the task is dropped and counted."""
+    foreground = Foreground()
+    pool = ShadowPool(
+        workers=1,
+        queue_size=5,
+        flush_seconds=3600,
+        defer_seconds=0.05,
+        foreground=foreground,
+        drop_when_busy=True,
+    )
+    ran = threading.Event()
+    foreground.started()  # a request that never ends: no gap will come
+    pool.submit("busy", "c", ran.set)
+    pool.join()
+    assert not ran.is_set()
+    assert pool.stats.dropped == 1
+    foreground.finished()
+    pool.submit("busy", "c", ran.set)  # now the process has a gap: the task runs
+    assert ran.wait(2)
+    pool.shutdown(wait=False)  # the dropped count's evidence is not what this tests
+
+
+def test_when_busy_must_be_drop_or_run(settings):
+    from strangler.shadow.pool import _when_busy
+
+    settings.STRANGLER_SHADOW_WHEN_BUSY = "later"
+    with pytest.raises(ImproperlyConfigured, match="drop' or 'run'"):
+        _when_busy()
 
 
 def old_and_new_evidence(minute_ago: int = 0) -> None:
