@@ -167,6 +167,9 @@ class Monolith:
                 code, _ = self.call("GET", path)
                 if code != 200:
                     raise RuntimeError(f"GET {path} answered {code}")
+                # Users leave gaps between requests; shadow work runs in them (a saturated
+                # process drops it instead: STRANGLER_SHADOW_WHEN_BUSY).
+                time.sleep(0.01)
 
 
 class ServiceCalls:
