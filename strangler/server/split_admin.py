@@ -9,6 +9,7 @@ get here (``strangler.server.auth``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import queue
@@ -54,14 +55,17 @@ class SplitAdminService(split_admin_pb2_grpc.SplitAdminServicer):
             except SplitError as exc:
                 raise InvalidArgument(str(exc)) from None
         change = _refused(
-            engine.advance, to=request.to or None, actor=_actor(request), reason=request.reason
+            engine.advance,
+            to=request.to or None,
+            actor=_actor(request, context),
+            reason=request.reason,
         )
         return _changed(engine, change)
 
     @rpc
     def Rollback(self, request, context: Context) -> pb.SplitStatus:
         engine = _engine(request.group)
-        change = _refused(engine.rollback, actor=_actor(request), reason=request.reason)
+        change = _refused(engine.rollback, actor=_actor(request, context), reason=request.reason)
         return _changed(engine, change)
 
     @rpc
@@ -78,7 +82,7 @@ class SplitAdminService(split_admin_pb2_grpc.SplitAdminServicer):
         change = _refused(
             engine.cleanup,
             archive_dir=request.archive_dir or None,
-            actor=_actor(request),
+            actor=_actor(request, context),
             reason=request.reason,
         )
         return pb.CleanupSplitResponse(status=_changed(engine, change))
@@ -183,8 +187,13 @@ def _one_line(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _actor(request) -> str:
-    return request.actor or "unknown"
+def _actor(request, context: Context) -> str:
+    """Who the caller says it is, with the token it proved it by: the name is the caller's
+    word, the token's fingerprint (never the token) is what the service checked."""
+    header = dict(context.invocation_metadata()).get("authorization", "")
+    token = header.removeprefix("Bearer ").strip()
+    proof = hashlib.sha256(token.encode()).hexdigest()[:12] if token else "none"
+    return f"{request.actor or 'unknown'} (token sha256:{proof})"
 
 
 def _changed(engine: Engine, change: Transition) -> pb.SplitStatus:

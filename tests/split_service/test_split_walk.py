@@ -7,6 +7,8 @@ row written so far, and rolling back from any stage before ``cleaned`` loses not
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
 import time
 
@@ -19,6 +21,7 @@ from strangler import data_shared
 from strangler.routing import actions
 from strangler.routing import table as route_table
 from strangler.routing.decide import Mode, _decide
+from tests import settings as test_settings
 from tests.commands import strangler
 from tests.split_service.conftest import OLD, Split
 
@@ -170,6 +173,14 @@ def test_skipping_a_stage_is_refused_and_changes_nothing(split):
     assert code == 1 and "unknown stage" in err
     code, _, err = strangler("split", "status", "--group", "nope")
     assert code == 1 and "no split group 'nope'" in err
+
+
+def test_a_stage_change_records_who_said_it_and_the_token_that_proved_it(split):
+    advance("copy")
+    last = status()["last_change"]
+    proof = hashlib.sha256(test_settings.SERVICE_ADMIN_TOKEN.encode()).hexdigest()[:12]
+    assert last["actor"] == f"os:{getpass.getuser()} (token sha256:{proof})"
+    assert test_settings.SERVICE_ADMIN_TOKEN not in json.dumps(status())
 
 
 def test_cutover_is_refused_while_a_route_still_writes_locally(split):
