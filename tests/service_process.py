@@ -86,6 +86,26 @@ def service_env(database_url: str, shared_url: str | None = None, **extra: str) 
     return env
 
 
+def run_service_cli(
+    *args: str, database_url: str, without: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess:
+    """Run ``python -m carved_service ARGS`` to its end (a refusal, ``--help``).
+
+    ``env`` adds to the test environment; ``without`` names variables to leave unset.
+    """
+    environment = service_env(database_url, **env)
+    for name in without:
+        environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "carved_service", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 def migrate_service_db(database_url: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "carved_service.manage", "migrate", "-v0"],

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -12,17 +10,12 @@ import pytest
 from monolith.sales import remote
 from strangler import request_id
 from strangler.errors import NotFound, ServiceUnavailable
-from tests.service_process import REPO, service_env, start_service
+from tests.service_process import run_service_cli, start_service
 
 
 def test_malformed_tokens_stop_the_service_with_one_line(service_db_url):
-    done = subprocess.run(
-        [sys.executable, "-m", "carved_service", "--port", "0"],
-        cwd=REPO,
-        env=service_env(service_db_url, CARVED_AUTH_TOKENS="s3cret:root"),
-        capture_output=True,
-        text=True,
-        timeout=30,
+    done = run_service_cli(
+        "--port", "0", database_url=service_db_url, CARVED_AUTH_TOKENS="s3cret:root"
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (

@@ -7,7 +7,6 @@ import os
 import platform
 import signal
 import socket
-import subprocess
 import sys
 import time
 
@@ -19,20 +18,13 @@ from sales_api.v1 import channels_pb2 as pb
 from sales_api.v1 import channels_pb2_grpc
 from tests import settings
 from tests.foundation.conftest import rpc_error, wait_until_blocked_on_a_lock
-from tests.service_process import REPO, recreate_database, service_env, start_service
+from tests.service_process import (
+    recreate_database,
+    run_service_cli,
+    start_service,
+)
 
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # see _signal_thread
-
-
-def run_service_cli(*args: str, database_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "carved_service", *args],
-        cwd=REPO,
-        env=service_env(database_url),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 def test_help_lists_the_options_an_operator_needs(service_db_url):
@@ -76,14 +68,13 @@ def test_port_in_use_exits_non_zero_with_one_line(service_db_url):
 
 def test_the_public_development_tokens_are_refused_off_loopback(service_db_url):
     """Without CARVED_AUTH_TOKENS anyone who read the README holds a token: loopback only."""
-    env = {k: v for k, v in service_env(service_db_url).items() if k != "CARVED_AUTH_TOKENS"}
-    result = subprocess.run(
-        [sys.executable, "-m", "carved_service", "--bind", "0.0.0.0", "--port", "0"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
+    result = run_service_cli(
+        "--bind",
+        "0.0.0.0",
+        "--port",
+        "0",
+        database_url=service_db_url,
+        without=("CARVED_AUTH_TOKENS",),
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import grpc
 import pytest
@@ -20,7 +18,7 @@ from strangler.routing import actions
 from tests import settings as test_settings
 from tests.commands import strangler
 from tests.gate.conftest import MISSING
-from tests.service_process import REPO, service_env
+from tests.service_process import run_service_cli
 
 pytestmark = pytest.mark.django_db
 
@@ -187,14 +185,12 @@ def test_service_info_of_an_unreachable_service_is_one_line(settings):
 
 
 def test_disabling_a_method_the_service_lacks_stops_it_at_startup(service_db_url):
-    result = subprocess.run(
-        [sys.executable, "-m", "carved_service", "--port", "0"]
-        + ["--disable-rpc", "sales.v1.ChannelService/GetChanel"],
-        cwd=REPO,
-        env=service_env(service_db_url),
-        capture_output=True,
-        text=True,
-        timeout=30,
+    result = run_service_cli(
+        "--port",
+        "0",
+        "--disable-rpc",
+        "sales.v1.ChannelService/GetChanel",
+        database_url=service_db_url,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.request
 
 import grpc
@@ -13,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sales_api.v1 import channels_pb2, channels_pb2_grpc
 from strangler import metrics
 from strangler.client import breakers
-from tests.service_process import REPO, service_env, start_service
+from tests.service_process import run_service_cli, start_service
 
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
@@ -84,13 +82,6 @@ def test_the_service_serves_server_side_metrics_on_its_own_port(service_with_met
 
 
 def test_a_bad_metrics_port_is_refused_in_one_line(service_db_url):
-    done = subprocess.run(
-        [sys.executable, "-m", "carved_service", "--port", "0", "--metrics-port", "70000"],
-        cwd=REPO,
-        env=service_env(service_db_url),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_service_cli("--port", "0", "--metrics-port", "70000", database_url=service_db_url)
     assert done.returncode == 2
     assert "--metrics-port must be between 0 and 65535" in done.stderr
