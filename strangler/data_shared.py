@@ -113,7 +113,8 @@ def _refresh(group: str, seen: tuple[bool, float]) -> None:
 def _lookup(group: str, seen: tuple[bool, float] | None) -> bool:
     """Ask the service for the group's stage and remember the answer."""
     try:
-        stage = SplitAdminClient(group).status(group, deadline=LOOKUP_DEADLINE).stage
+        client = SplitAdminClient(group)
+        stage = client.status(group, deadline=LOOKUP_DEADLINE, stage_only=True).stage
     except SplitAdminError as exc:
         shared = True if seen is None else seen[0]
         if group not in _unknown:  # once per outage, not on every route table build

@@ -68,8 +68,10 @@ class SplitAdminClient:
             pairs.append(("authorization", f"Bearer {token}"))
         return tuple(pairs)
 
-    def status(self, group: str, *, deadline: float | None = None) -> pb.SplitStatus:
-        request = pb.GetSplitStatusRequest(group=group)
+    def status(
+        self, group: str, *, deadline: float | None = None, stage_only: bool = False
+    ) -> pb.SplitStatus:
+        request = pb.GetSplitStatusRequest(group=group, stage_only=stage_only)
         return self._unary("GetStatus", request, deadline or deadline_for("status"))
 
     def advance(self, group: str, to: str, actor: str, reason: str) -> pb.SplitStatus:

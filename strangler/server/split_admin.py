@@ -26,8 +26,15 @@ from strangler.api.v1 import split_admin_pb2_grpc
 from strangler.errors import FailedPrecondition, InvalidArgument, UseCaseError
 from strangler.server import split_groups
 from strangler.server.errors import rpc, status_for
-from strangler.split import Engine, GroupStatus, SplitError, Transition, VerifyReport
-from strangler.split.stages import ORDER, parse, reads_from, writes_to
+from strangler.split import Engine, GroupStatus, SplitError, Stage, Transition, VerifyReport
+from strangler.split.stages import (
+    ORDER,
+    next_stage,
+    parse,
+    previous_stage,
+    reads_from,
+    writes_to,
+)
 
 log = logging.getLogger("strangler.server.split")
 
@@ -44,6 +51,8 @@ class SplitAdminService(split_admin_pb2_grpc.SplitAdminServicer):
     @rpc
     def GetStatus(self, request, context: Context) -> pb.SplitStatus:
         engine = _engine(request.group)
+        if request.stage_only:
+            return _stage_status(engine, _refused(lambda: engine.stage))
         return _status(engine, _refused(engine.status))
 
     @rpc
@@ -199,7 +208,7 @@ def _actor(request, context: Context) -> str:
 def _changed(engine: Engine, change: Transition) -> pb.SplitStatus:
     """The status after a stage change, which this process routes by from now on."""
     split_groups.remember(engine.group.name, change.to_stage)
-    status = _status(engine, engine.status())
+    status = _status(engine, engine.status(), with_last_change=False)
     status.last_change.CopyFrom(
         pb.SplitStageChange(
             from_stage=change.from_stage,
@@ -213,32 +222,44 @@ def _changed(engine: Engine, change: Transition) -> pb.SplitStatus:
     return status
 
 
-def _status(engine: Engine, status: GroupStatus) -> pb.SplitStatus:
-    stage = split_groups.remember(engine.group.name, status.stage)
-    keys = {t.name: t.key for t in engine.group.tables}
+def _stage_status(engine: Engine, current: Stage) -> pb.SplitStatus:
+    """The stage and what follows from it, read from the state row alone."""
+    stage = split_groups.remember(engine.group.name, current)
+    following, before = next_stage(stage), previous_stage(stage)
     return pb.SplitStatus(
-        group=status.group,
+        group=engine.group.name,
         stage=stage.value,
         stages=[s.value for s in ORDER],
-        next_stage=status.next_stage or "",
-        previous_stage=status.previous_stage or "",
+        next_stage=following.value if following else "",
+        previous_stage=before.value if before else "",
         reads_from=reads_from(stage),
         writes_to=writes_to(stage),
-        tables=[
-            pb.SplitTableState(
-                name=t.name,
-                key=keys.get(t.name, ""),
-                old_rows=_rows(t.old_rows),
-                new_rows=_rows(t.new_rows),
-                rows_copied=t.rows_copied,
-                copy_done=t.copy_done,
-            )
-            for t in status.tables
-        ],
-        pending_forward=status.pending_forward,
-        pending_reverse=status.pending_reverse,
-        last_change=_last_change(engine),
     )
+
+
+def _status(engine: Engine, status: GroupStatus, with_last_change: bool = True) -> pb.SplitStatus:
+    reply = _stage_status(engine, status.stage)
+    keys = {t.name: t.key for t in engine.group.tables}
+    reply.MergeFrom(
+        pb.SplitStatus(
+            tables=[
+                pb.SplitTableState(
+                    name=t.name,
+                    key=keys.get(t.name, ""),
+                    old_rows=_rows(t.old_rows),
+                    new_rows=_rows(t.new_rows),
+                    rows_copied=t.rows_copied,
+                    copy_done=t.copy_done,
+                )
+                for t in status.tables
+            ],
+            pending_forward=status.pending_forward,
+            pending_reverse=status.pending_reverse,
+        )
+    )
+    if with_last_change:
+        reply.last_change.CopyFrom(_last_change(engine))
+    return reply
 
 
 def _last_change(engine: Engine) -> pb.SplitStageChange:

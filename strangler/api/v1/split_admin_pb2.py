@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"strangler/api/v1/split_admin.proto\x12\x10strangler.api.v1\"&\n\x15GetSplitStatusRequest\x12\r\n\x05group\x18\x01 \x01(\t\"O\n\x13\x41\x64vanceSplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"D\n\x14RollbackSplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"x\n\x0fSplitTableState\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x10\n\x08old_rows\x18\x03 \x01(\x03\x12\x10\n\x08new_rows\x18\x04 \x01(\x03\x12\x13\n\x0brows_copied\x18\x05 \x01(\x03\x12\x11\n\tcopy_done\x18\x06 \x01(\x08\"z\n\x10SplitStageChange\x12\x12\n\nfrom_stage\x18\x01 \x01(\t\x12\x10\n\x08to_stage\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x12\n\nchanged_at\x18\x05 \x01(\t\x12\r\n\x05notes\x18\x06 \x03(\t\"\xac\x02\n\x0bSplitStatus\x12\r\n\x05group\x18\x01 \x01(\t\x12\r\n\x05stage\x18\x02 \x01(\t\x12\x0e\n\x06stages\x18\x03 \x03(\t\x12\x12\n\nnext_stage\x18\x04 \x01(\t\x12\x16\n\x0eprevious_stage\x18\x05 \x01(\t\x12\x12\n\nreads_from\x18\x06 \x01(\t\x12\x11\n\twrites_to\x18\x07 \x01(\t\x12\x31\n\x06tables\x18\x08 \x03(\x0b\x32!.strangler.api.v1.SplitTableState\x12\x17\n\x0fpending_forward\x18\t \x01(\x03\x12\x17\n\x0fpending_reverse\x18\x0b \x01(\x03\x12\x37\n\x0blast_change\x18\n \x01(\x0b\x32\".strangler.api.v1.SplitStageChange\"N\n\x10\x43opySplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\x12\n\nbatch_size\x18\x02 \x01(\x05\x12\x17\n\x0frows_per_second\x18\x03 \x01(\x01\"t\n\x0eSplitCopyBatch\x12\r\n\x05table\x18\x01 \x01(\t\x12\x11\n\trows_done\x18\x02 \x01(\x03\x12\x12\n\nrows_total\x18\x03 \x01(\x03\x12\x17\n\x0frows_per_second\x18\x04 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\x05 \x01(\x01\"O\n\x15SplitCopyTableSummary\x12\r\n\x05table\x18\x01 \x01(\t\x12\x13\n\x0brows_copied\x18\x02 \x01(\x03\x12\x12\n\nrows_total\x18\x03 \x01(\x03\"n\n\x10SplitCopySummary\x12\x37\n\x06tables\x18\x01 \x03(\x0b\x32\'.strangler.api.v1.SplitCopyTableSummary\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x08\"\x86\x01\n\x11\x43opySplitProgress\x12\x31\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32 .strangler.api.v1.SplitCopyBatchH\x00\x12\x35\n\x07summary\x18\x02 \x01(\x0b\x32\".strangler.api.v1.SplitCopySummaryH\x00\x42\x07\n\x05\x65vent\"I\n\x12VerifySplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\x0e\n\x06repair\x18\x02 \x01(\x08\x12\x14\n\x0cmax_examples\x18\x03 \x01(\x05\"\xd0\x01\n\x15SplitTableDifferences\x12\r\n\x05table\x18\x01 \x01(\t\x12\x15\n\rrows_compared\x18\x02 \x01(\x03\x12\x0f\n\x07missing\x18\x04 \x01(\x03\x12\r\n\x05\x65xtra\x18\x05 \x01(\x03\x12\x11\n\tdifferent\x18\x06 \x01(\x03\x12\x18\n\x10missing_examples\x18\x07 \x03(\t\x12\x16\n\x0e\x65xtra_examples\x18\x08 \x03(\t\x12\x1a\n\x12\x64ifferent_examples\x18\t \x03(\t\x12\x10\n\x08repaired\x18\n \x01(\x03\"\xb1\x01\n\x11SplitVerifyReport\x12\r\n\x05group\x18\x01 \x01(\t\x12\x37\n\x06tables\x18\x02 \x03(\x0b\x32\'.strangler.api.v1.SplitTableDifferences\x12\x13\n\x0b\x64ifferences\x18\x03 \x01(\x03\x12\x10\n\x08repaired\x18\x04 \x01(\x08\x12\r\n\x05stage\x18\x05 \x01(\t\x12\r\n\x05truth\x18\x06 \x01(\t\x12\x0f\n\x07seconds\x18\x07 \x01(\x01\"X\n\x13\x43leanupSplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\x13\n\x0b\x61rchive_dir\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"E\n\x14\x43leanupSplitResponse\x12-\n\x06status\x18\x01 \x01(\x0b\x32\x1d.strangler.api.v1.SplitStatus2\x87\x04\n\nSplitAdmin\x12S\n\tGetStatus\x12\'.strangler.api.v1.GetSplitStatusRequest\x1a\x1d.strangler.api.v1.SplitStatus\x12O\n\x07\x41\x64vance\x12%.strangler.api.v1.AdvanceSplitRequest\x1a\x1d.strangler.api.v1.SplitStatus\x12Q\n\x08Rollback\x12&.strangler.api.v1.RollbackSplitRequest\x1a\x1d.strangler.api.v1.SplitStatus\x12Q\n\x04\x43opy\x12\".strangler.api.v1.CopySplitRequest\x1a#.strangler.api.v1.CopySplitProgress0\x01\x12S\n\x06Verify\x12$.strangler.api.v1.VerifySplitRequest\x1a#.strangler.api.v1.SplitVerifyReport\x12X\n\x07\x43leanup\x12%.strangler.api.v1.CleanupSplitRequest\x1a&.strangler.api.v1.CleanupSplitResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"strangler/api/v1/split_admin.proto\x12\x10strangler.api.v1\":\n\x15GetSplitStatusRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\x12\n\nstage_only\x18\x02 \x01(\x08\"O\n\x13\x41\x64vanceSplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"D\n\x14RollbackSplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"x\n\x0fSplitTableState\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x10\n\x08old_rows\x18\x03 \x01(\x03\x12\x10\n\x08new_rows\x18\x04 \x01(\x03\x12\x13\n\x0brows_copied\x18\x05 \x01(\x03\x12\x11\n\tcopy_done\x18\x06 \x01(\x08\"z\n\x10SplitStageChange\x12\x12\n\nfrom_stage\x18\x01 \x01(\t\x12\x10\n\x08to_stage\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x12\n\nchanged_at\x18\x05 \x01(\t\x12\r\n\x05notes\x18\x06 \x03(\t\"\xac\x02\n\x0bSplitStatus\x12\r\n\x05group\x18\x01 \x01(\t\x12\r\n\x05stage\x18\x02 \x01(\t\x12\x0e\n\x06stages\x18\x03 \x03(\t\x12\x12\n\nnext_stage\x18\x04 \x01(\t\x12\x16\n\x0eprevious_stage\x18\x05 \x01(\t\x12\x12\n\nreads_from\x18\x06 \x01(\t\x12\x11\n\twrites_to\x18\x07 \x01(\t\x12\x31\n\x06tables\x18\x08 \x03(\x0b\x32!.strangler.api.v1.SplitTableState\x12\x17\n\x0fpending_forward\x18\t \x01(\x03\x12\x17\n\x0fpending_reverse\x18\x0b \x01(\x03\x12\x37\n\x0blast_change\x18\n \x01(\x0b\x32\".strangler.api.v1.SplitStageChange\"N\n\x10\x43opySplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\x12\n\nbatch_size\x18\x02 \x01(\x05\x12\x17\n\x0frows_per_second\x18\x03 \x01(\x01\"t\n\x0eSplitCopyBatch\x12\r\n\x05table\x18\x01 \x01(\t\x12\x11\n\trows_done\x18\x02 \x01(\x03\x12\x12\n\nrows_total\x18\x03 \x01(\x03\x12\x17\n\x0frows_per_second\x18\x04 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\x05 \x01(\x01\"O\n\x15SplitCopyTableSummary\x12\r\n\x05table\x18\x01 \x01(\t\x12\x13\n\x0brows_copied\x18\x02 \x01(\x03\x12\x12\n\nrows_total\x18\x03 \x01(\x03\"n\n\x10SplitCopySummary\x12\x37\n\x06tables\x18\x01 \x03(\x0b\x32\'.strangler.api.v1.SplitCopyTableSummary\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x08\"\x86\x01\n\x11\x43opySplitProgress\x12\x31\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32 .strangler.api.v1.SplitCopyBatchH\x00\x12\x35\n\x07summary\x18\x02 \x01(\x0b\x32\".strangler.api.v1.SplitCopySummaryH\x00\x42\x07\n\x05\x65vent\"I\n\x12VerifySplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\x0e\n\x06repair\x18\x02 \x01(\x08\x12\x14\n\x0cmax_examples\x18\x03 \x01(\x05\"\xd0\x01\n\x15SplitTableDifferences\x12\r\n\x05table\x18\x01 \x01(\t\x12\x15\n\rrows_compared\x18\x02 \x01(\x03\x12\x0f\n\x07missing\x18\x04 \x01(\x03\x12\r\n\x05\x65xtra\x18\x05 \x01(\x03\x12\x11\n\tdifferent\x18\x06 \x01(\x03\x12\x18\n\x10missing_examples\x18\x07 \x03(\t\x12\x16\n\x0e\x65xtra_examples\x18\x08 \x03(\t\x12\x1a\n\x12\x64ifferent_examples\x18\t \x03(\t\x12\x10\n\x08repaired\x18\n \x01(\x03\"\xb1\x01\n\x11SplitVerifyReport\x12\r\n\x05group\x18\x01 \x01(\t\x12\x37\n\x06tables\x18\x02 \x03(\x0b\x32\'.strangler.api.v1.SplitTableDifferences\x12\x13\n\x0b\x64ifferences\x18\x03 \x01(\x03\x12\x10\n\x08repaired\x18\x04 \x01(\x08\x12\r\n\x05stage\x18\x05 \x01(\t\x12\r\n\x05truth\x18\x06 \x01(\t\x12\x0f\n\x07seconds\x18\x07 \x01(\x01\"X\n\x13\x43leanupSplitRequest\x12\r\n\x05group\x18\x01 \x01(\t\x12\x13\n\x0b\x61rchive_dir\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"E\n\x14\x43leanupSplitResponse\x12-\n\x06status\x18\x01 \x01(\x0b\x32\x1d.strangler.api.v1.SplitStatus2\x87\x04\n\nSplitAdmin\x12S\n\tGetStatus\x12\'.strangler.api.v1.GetSplitStatusRequest\x1a\x1d.strangler.api.v1.SplitStatus\x12O\n\x07\x41\x64vance\x12%.strangler.api.v1.AdvanceSplitRequest\x1a\x1d.strangler.api.v1.SplitStatus\x12Q\n\x08Rollback\x12&.strangler.api.v1.RollbackSplitRequest\x1a\x1d.strangler.api.v1.SplitStatus\x12Q\n\x04\x43opy\x12\".strangler.api.v1.CopySplitRequest\x1a#.strangler.api.v1.CopySplitProgress0\x01\x12S\n\x06Verify\x12$.strangler.api.v1.VerifySplitRequest\x1a#.strangler.api.v1.SplitVerifyReport\x12X\n\x07\x43leanup\x12%.strangler.api.v1.CleanupSplitRequest\x1a&.strangler.api.v1.CleanupSplitResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,37 +32,37 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'strangler.api.v1.split_admi
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETSPLITSTATUSREQUEST']._serialized_start=56
-  _globals['_GETSPLITSTATUSREQUEST']._serialized_end=94
-  _globals['_ADVANCESPLITREQUEST']._serialized_start=96
-  _globals['_ADVANCESPLITREQUEST']._serialized_end=175
-  _globals['_ROLLBACKSPLITREQUEST']._serialized_start=177
-  _globals['_ROLLBACKSPLITREQUEST']._serialized_end=245
-  _globals['_SPLITTABLESTATE']._serialized_start=247
-  _globals['_SPLITTABLESTATE']._serialized_end=367
-  _globals['_SPLITSTAGECHANGE']._serialized_start=369
-  _globals['_SPLITSTAGECHANGE']._serialized_end=491
-  _globals['_SPLITSTATUS']._serialized_start=494
-  _globals['_SPLITSTATUS']._serialized_end=794
-  _globals['_COPYSPLITREQUEST']._serialized_start=796
-  _globals['_COPYSPLITREQUEST']._serialized_end=874
-  _globals['_SPLITCOPYBATCH']._serialized_start=876
-  _globals['_SPLITCOPYBATCH']._serialized_end=992
-  _globals['_SPLITCOPYTABLESUMMARY']._serialized_start=994
-  _globals['_SPLITCOPYTABLESUMMARY']._serialized_end=1073
-  _globals['_SPLITCOPYSUMMARY']._serialized_start=1075
-  _globals['_SPLITCOPYSUMMARY']._serialized_end=1185
-  _globals['_COPYSPLITPROGRESS']._serialized_start=1188
-  _globals['_COPYSPLITPROGRESS']._serialized_end=1322
-  _globals['_VERIFYSPLITREQUEST']._serialized_start=1324
-  _globals['_VERIFYSPLITREQUEST']._serialized_end=1397
-  _globals['_SPLITTABLEDIFFERENCES']._serialized_start=1400
-  _globals['_SPLITTABLEDIFFERENCES']._serialized_end=1608
-  _globals['_SPLITVERIFYREPORT']._serialized_start=1611
-  _globals['_SPLITVERIFYREPORT']._serialized_end=1788
-  _globals['_CLEANUPSPLITREQUEST']._serialized_start=1790
-  _globals['_CLEANUPSPLITREQUEST']._serialized_end=1878
-  _globals['_CLEANUPSPLITRESPONSE']._serialized_start=1880
-  _globals['_CLEANUPSPLITRESPONSE']._serialized_end=1949
-  _globals['_SPLITADMIN']._serialized_start=1952
-  _globals['_SPLITADMIN']._serialized_end=2471
+  _globals['_GETSPLITSTATUSREQUEST']._serialized_end=114
+  _globals['_ADVANCESPLITREQUEST']._serialized_start=116
+  _globals['_ADVANCESPLITREQUEST']._serialized_end=195
+  _globals['_ROLLBACKSPLITREQUEST']._serialized_start=197
+  _globals['_ROLLBACKSPLITREQUEST']._serialized_end=265
+  _globals['_SPLITTABLESTATE']._serialized_start=267
+  _globals['_SPLITTABLESTATE']._serialized_end=387
+  _globals['_SPLITSTAGECHANGE']._serialized_start=389
+  _globals['_SPLITSTAGECHANGE']._serialized_end=511
+  _globals['_SPLITSTATUS']._serialized_start=514
+  _globals['_SPLITSTATUS']._serialized_end=814
+  _globals['_COPYSPLITREQUEST']._serialized_start=816
+  _globals['_COPYSPLITREQUEST']._serialized_end=894
+  _globals['_SPLITCOPYBATCH']._serialized_start=896
+  _globals['_SPLITCOPYBATCH']._serialized_end=1012
+  _globals['_SPLITCOPYTABLESUMMARY']._serialized_start=1014
+  _globals['_SPLITCOPYTABLESUMMARY']._serialized_end=1093
+  _globals['_SPLITCOPYSUMMARY']._serialized_start=1095
+  _globals['_SPLITCOPYSUMMARY']._serialized_end=1205
+  _globals['_COPYSPLITPROGRESS']._serialized_start=1208
+  _globals['_COPYSPLITPROGRESS']._serialized_end=1342
+  _globals['_VERIFYSPLITREQUEST']._serialized_start=1344
+  _globals['_VERIFYSPLITREQUEST']._serialized_end=1417
+  _globals['_SPLITTABLEDIFFERENCES']._serialized_start=1420
+  _globals['_SPLITTABLEDIFFERENCES']._serialized_end=1628
+  _globals['_SPLITVERIFYREPORT']._serialized_start=1631
+  _globals['_SPLITVERIFYREPORT']._serialized_end=1808
+  _globals['_CLEANUPSPLITREQUEST']._serialized_start=1810
+  _globals['_CLEANUPSPLITREQUEST']._serialized_end=1898
+  _globals['_CLEANUPSPLITRESPONSE']._serialized_start=1900
+  _globals['_CLEANUPSPLITRESPONSE']._serialized_end=1969
+  _globals['_SPLITADMIN']._serialized_start=1972
+  _globals['_SPLITADMIN']._serialized_end=2491
 # @@protoc_insertion_point(module_scope)

@@ -7,10 +7,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GetSplitStatusRequest(_message.Message):
-    __slots__ = ("group",)
+    __slots__ = ("group", "stage_only")
     GROUP_FIELD_NUMBER: _ClassVar[int]
+    STAGE_ONLY_FIELD_NUMBER: _ClassVar[int]
     group: str
-    def __init__(self, group: _Optional[str] = ...) -> None: ...
+    stage_only: bool
+    def __init__(self, group: _Optional[str] = ..., stage_only: _Optional[bool] = ...) -> None: ...
 
 class AdvanceSplitRequest(_message.Message):
     __slots__ = ("group", "to", "actor", "reason")
