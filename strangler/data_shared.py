@@ -33,11 +33,10 @@ from django.core.signals import setting_changed
 
 from strangler import conf
 from strangler.client.split_admin import SplitAdminClient, SplitAdminError
+from strangler.split.stages import Stage, truth_side
 
 log = logging.getLogger("strangler.data_shared")
 
-# Stages at which the monolith's tables are no longer the truth.
-SPLIT_STAGES = frozenset({"writes-cutover", "frozen", "cleaned"})
 # Seconds a stage lookup may take: it runs while the route table is built.
 LOOKUP_DEADLINE = 1.0
 
@@ -63,7 +62,11 @@ def group_of(use_case: str) -> str | None:
 
 
 def is_shared_stage(stage: str) -> bool:
-    return stage not in SPLIT_STAGES
+    """Shared while the monolith's tables are the truth (an unknown stage counts as shared)."""
+    try:
+        return truth_side(Stage(stage)) == "old"
+    except ValueError:
+        return True
 
 
 def remember(group: str, stage: str) -> None:

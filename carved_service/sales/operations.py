@@ -27,11 +27,6 @@ TRANSITIONS = {
 SaleKey = tuple[str, int]
 
 
-def _atomic(model: type):
-    """A transaction on the model's write database that keeps the split's sides in step."""
-    return write_transaction(model)
-
-
 # Channels
 
 
@@ -65,7 +60,7 @@ def list_channels(
 def create_channel(*, code: str, name: str, kind: str, active: bool) -> Channel:
     _check_channel(code=code, name=name, kind=kind)
     try:
-        with _atomic(Channel):
+        with write_transaction(Channel):
             return Channel.objects.create(code=code, name=name, kind=kind, active=active)
     except IntegrityError:
         raise AlreadyExists(f"a channel with code {code!r} already exists") from None
@@ -75,7 +70,7 @@ def update_channel(
     channel_id: int, *, name: str | None, kind: str | None, active: bool | None
 ) -> Channel:
     _check_channel(name=name, kind=kind)
-    with _atomic(Channel):
+    with write_transaction(Channel):
         row = _lock(Channel.objects.filter(pk=channel_id), f"channel {channel_id} does not exist")
         for field, value in (("name", name), ("kind", kind), ("active", active)):
             if value is not None:
@@ -85,7 +80,7 @@ def update_channel(
 
 
 def delete_channel(channel_id: int) -> None:
-    with _atomic(Channel):
+    with write_transaction(Channel):
         row = _lock(Channel.objects.filter(pk=channel_id), f"channel {channel_id} does not exist")
         try:
             row.delete()
@@ -165,7 +160,7 @@ def create_status(
     _check_state(state)
     _check_channel_usable(channel_id)
     try:
-        with _atomic(SalesStatus):
+        with write_transaction(SalesStatus):
             return SalesStatus.objects.create(
                 sale_kind=key[0],
                 sale_id=key[1],
@@ -183,7 +178,7 @@ def update_status(
 ) -> SalesStatus:
     _check_key(key)
     try:
-        with _atomic(SalesStatus):
+        with write_transaction(SalesStatus):
             row = _lock(_by_key(key), f"{key[0]} sale {key[1]} has no sales status")
             if state is not None:
                 _check_state(state)
@@ -203,7 +198,7 @@ def update_status(
 
 def delete_status(key: SaleKey) -> None:
     _check_key(key)
-    with _atomic(SalesStatus):
+    with write_transaction(SalesStatus):
         deleted, _ = _by_key(key).delete()
     if not deleted:
         raise NotFound(f"{key[0]} sale {key[1]} has no sales status")

@@ -15,8 +15,8 @@ from strangler import conf, gate
 from strangler.cli import Failure
 from strangler.client import service_info
 from strangler.errors import ServiceUnavailable
-from strangler.routing import actions
-from strangler.routing.names import declared_routes
+from strangler.models import Route
+from strangler.routing.names import RouteKey, declared_routes
 
 HELP = "Show what the live service serves and, per route, whether it could be switched now."
 
@@ -49,7 +49,12 @@ def _report(service: str) -> dict[str, Any]:
         raise Failure(str(exc)) from None
     from strangler.usecases import registry
 
-    modes = {s.key: s.mode for s in actions.route_states()}
+    modes = {
+        RouteKey(use_case, controller): mode
+        for use_case, controller, mode in Route.objects.values_list(
+            "use_case", "controller", "mode"
+        )
+    }
     routes = []
     for key in declared_routes():
         use_case = registry.get(key.use_case)

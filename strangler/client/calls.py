@@ -20,7 +20,6 @@ from google.protobuf.message import Message
 from strangler import conf, methods, request_id
 from strangler.client import breakers, channels, policy
 from strangler.client.errors import from_rpc_error, maybe_applied, unavailable
-from strangler.errors import ServiceUnavailable
 
 log = logging.getLogger("strangler.client")
 
@@ -74,17 +73,16 @@ class ServiceClient:
                 f"{self.service} service at {target} is failing; calls are suspended by its "
                 f"circuit breaker for {retry_after}s: {method}",
                 retry_after,
-                maybe_applied=any(attempts.reached),
+                maybe_applied=attempts.reached,
             ) from None
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
                 from strangler.client import service_info  # imports this module
 
                 service_info.not_served(self.service, method)
-            error = from_rpc_error(exc, service=self.service, method=method)
-            if isinstance(error, ServiceUnavailable):
-                error.maybe_applied = any(attempts.reached)
-            raise error from None
+            raise from_rpc_error(
+                exc, service=self.service, method=method, maybe_applied=attempts.reached
+            ) from None
 
 
 class _Attempts:
@@ -105,7 +103,7 @@ class _Attempts:
         self.request = request
         self.metadata = metadata
         self.breaker = breaker
-        self.reached: list[bool] = []  # whether any attempt may have run on the service
+        self.reached = False  # whether any attempt may have run on the service
 
 
 def _attempt(attempts: _Attempts) -> Message:
@@ -118,7 +116,9 @@ def _attempt(attempts: _Attempts) -> Message:
         # The breaker raises its own error for the failure that opens it.
         failed = exc if isinstance(exc, grpc.RpcError) else exc.__context__
         if isinstance(failed, grpc.RpcError):
-            attempts.reached.append(maybe_applied(failed.code(), failed.details() or ""))
+            attempts.reached = attempts.reached or maybe_applied(
+                failed.code(), failed.details() or ""
+            )
         raise
 
 

@@ -30,7 +30,11 @@ REASONS: dict[grpc.StatusCode, str] = {
 }
 
 
-def from_rpc_error(exc: grpc.RpcError, *, service: str, method: str) -> errors.UseCaseError:
+def from_rpc_error(
+    exc: grpc.RpcError, *, service: str, method: str, maybe_applied: bool
+) -> errors.UseCaseError:
+    """The domain error for a failed call; ``maybe_applied``: whether any attempt of it may
+    have run on the service (the caller knows, having seen every attempt)."""
     code = exc.code()
     details = exc.details() or code.name
     answer = ANSWERS.get(code)
@@ -39,7 +43,7 @@ def from_rpc_error(exc: grpc.RpcError, *, service: str, method: str) -> errors.U
     reason = REASONS.get(code, "failed")
     return unavailable(
         f"{service} service {reason}: {method}: {code.name}: {details}",
-        maybe_applied=maybe_applied(code, details),
+        maybe_applied=maybe_applied,
     )
 
 

@@ -39,6 +39,14 @@ def flag_name(use_case: str, controller: str) -> str:
     return f"{FLAG_PREFIX}{use_case}:{controller}"
 
 
+def route_of_flag(name: str) -> RouteKey | None:
+    """The route a strangler flag selects for (``flag_name`` backwards); None for others."""
+    if not name.startswith(FLAG_PREFIX) or name == KILL_SWITCH:
+        return None
+    use_case, _, controller = name[len(FLAG_PREFIX) :].partition(":")
+    return RouteKey(use_case, controller)
+
+
 @functools.cache
 def declared_routes() -> tuple[RouteKey, ...]:
     """Every route the project declares, sorted; empty when ``STRANGLER_ROUTES`` is unset."""

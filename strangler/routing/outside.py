@@ -31,7 +31,7 @@ from django.db.models.signals import (
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
 from strangler.models import Route, RouteChange
-from strangler.routing.names import FLAG_PREFIX, KILL_SWITCH, RouteKey
+from strangler.routing.names import KILL_SWITCH, RouteKey, route_of_flag
 
 SOURCE = "outside"
 REASON = "changed outside strangler (waffle admin or command)"
@@ -90,13 +90,6 @@ def connect_signals() -> None:
 # Routes and their flags
 
 
-def _flag_key(name: str) -> RouteKey | None:
-    if not name.startswith(FLAG_PREFIX) or name == KILL_SWITCH:
-        return None
-    use_case, _, controller = name[len(FLAG_PREFIX) :].partition(":")
-    return RouteKey(use_case, controller)
-
-
 def _route_state(key: RouteKey) -> State:
     """The route as stored now: its mode and, in words, who is in its flag."""
     from strangler.routing import actions
@@ -130,7 +123,7 @@ def _record_after(instance: Any) -> None:
 
 def _flag_before(sender: Any, instance: Any, **kwargs: Any) -> None:
     if not _silent(kwargs):
-        _remember(instance, _flag_key(instance.name))
+        _remember(instance, route_of_flag(instance.name))
 
 
 def _flag_after(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -165,7 +158,7 @@ def _members_changed(
             column = "user" if sender is Flag.users.through else "group"
             flag_ids = sender.objects.filter(**{column: instance}).values("flag_id")
             flags = list(Flag.objects.filter(pk__in=flag_ids))
-        keys = {key for key in (_flag_key(f.name) for f in flags) if key is not None}
+        keys = {key for key in (route_of_flag(f.name) for f in flags) if key is not None}
         instance._strangler_members = {key: _route_state(key) for key in keys}
     elif when == "post":
         for key, before in instance.__dict__.pop("_strangler_members", {}).items():

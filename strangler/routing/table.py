@@ -25,7 +25,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 from strangler import conf
 from strangler.models import Route
 from strangler.routing.flags import Rollout, RolloutSettings
-from strangler.routing.names import FLAG_PREFIX, KILL_SWITCH, RouteKey, flag_name
+from strangler.routing.names import FLAG_PREFIX, KILL_SWITCH, flag_name, route_of_flag
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,9 @@ def load_rollouts() -> dict[tuple[str, str], Rollout]:
             members[group_id].add(user_id)
     found = {}
     for flag in flags:
-        use_case, _, controller = flag.name[len(FLAG_PREFIX) :].partition(":")
-        key = RouteKey(use_case, controller)
+        key = route_of_flag(flag.name)
+        if key is None:
+            continue
         group_ids = groups.get(flag.pk, set())
         found[key] = compile_flag(flag, users.get(flag.pk, set()), group_ids, members)
     return found

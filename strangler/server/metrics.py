@@ -43,29 +43,9 @@ class MetricsInterceptor(grpc.ServerInterceptor):
 
 
 def _instrumented(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-    if handler.unary_unary:
-        return grpc.unary_unary_rpc_method_handler(
-            _unary(handler.unary_unary, method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(
-            _streaming(handler.unary_stream, method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-    if handler.stream_unary:
-        return grpc.stream_unary_rpc_method_handler(
-            _unary(handler.stream_unary, method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-    return grpc.stream_stream_rpc_method_handler(
-        _streaming(handler.stream_stream, method),
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
+    streams = handler.unary_stream is not None or handler.stream_stream is not None
+    timed = _streaming if streams else _unary
+    return handlers.wrap(handler, lambda behavior: timed(behavior, method))
 
 
 def _unary(behavior: Callable, method: str) -> Callable:

@@ -212,13 +212,7 @@ def apply_batch(
                 keys.setdefault(name, {})[by_name[name].key_from_text(key)] = None
         plans = [(t, list(keys[t.name])) for t in tables if t.name in keys]
         write_keys(source, target, group, plans)
-        ids = [entry[0] for entry in entries]
-        if source.is_pg:
-            cur.execute(f"DELETE FROM {outbox} WHERE id = ANY(%s)", [ids])
-        else:
-            for chunk in chunks(ids, SQLITE_MAX_PARAMS):
-                marks = ", ".join(["%s"] * len(chunk))
-                cur.execute(f"DELETE FROM {outbox} WHERE id IN ({marks})", chunk)
+        source.delete_keys(outbox, "id", [entry[0] for entry in entries])  # same transaction
     return len(entries)
 
 

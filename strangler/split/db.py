@@ -225,25 +225,17 @@ class Side:
 
     def upsert(self, table: str, key: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         """Insert rows, or update every column of the row that has the same key."""
-        if not rows:
-            return
         others = [c for c in columns if c != key]
         update = ", ".join(f"{self.q(c)} = excluded.{self.q(c)}" for c in others)
         conflict = f"ON CONFLICT ({self.q(key)}) DO " + (
             f"UPDATE SET {update}" if others else "NOTHING"
         )
-        head = f"INSERT INTO {self.q(table)} ({self.qcols(columns)}) VALUES"
-        with self.cursor() as cur:
-            if self.is_pg:
-                from psycopg2.extras import execute_values
+        self.insert(table, columns, rows, suffix=f" {conflict}")
 
-                with self.connection.wrap_database_errors:  # Django's error types, as above
-                    execute_values(cur.cursor, f"{head} %s {conflict}", rows, page_size=1000)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cur.executemany(f"{head} ({marks}) {conflict}", rows)
-
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    def insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple], suffix: str = ""
+    ) -> None:
+        """Insert rows; ``suffix`` follows the VALUES (an ON CONFLICT clause)."""
         if not rows:
             return
         head = f"INSERT INTO {self.q(table)} ({self.qcols(columns)}) VALUES"
@@ -251,10 +243,11 @@ class Side:
             if self.is_pg:
                 from psycopg2.extras import execute_values
 
-                with self.connection.wrap_database_errors:
-                    execute_values(cur.cursor, f"{head} %s", rows, page_size=1000)
+                with self.connection.wrap_database_errors:  # Django's error types
+                    execute_values(cur.cursor, f"{head} %s{suffix}", rows, page_size=1000)
             else:
-                cur.executemany(f"{head} ({', '.join(['%s'] * len(columns))})", rows)
+                marks = ", ".join(["%s"] * len(columns))
+                cur.executemany(f"{head} ({marks}){suffix}", rows)
 
     def _in_keys(self, head: str, key: str, keys: Sequence[Any]) -> tuple[str, list]:
         if self.is_pg:

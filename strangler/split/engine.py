@@ -66,8 +66,6 @@ class Engine:
     ) -> None:
         self.group = group
         self.fence_seconds = fence_seconds
-        self.old = old
-        self.new = new
         self.retention_seconds = retention_seconds
         self._sides = {"old": Side(old, "old"), "new": Side(new, "new")}
         self._tables: tuple[Table, ...] | None = None
