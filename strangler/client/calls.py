@@ -27,6 +27,29 @@ log = logging.getLogger("strangler.client")
 MIN_ATTEMPT_SECONDS = 0.01
 
 
+def target_of(service: str) -> str:
+    """The address of ``service`` in ``STRANGLER_SERVICE_TARGETS``."""
+    targets: dict[str, str] = conf.get("SERVICE_TARGETS")
+    try:
+        return targets[service]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"STRANGLER_SERVICE_TARGETS has no address for the {service!r} service"
+        ) from None
+
+
+def metadata_for(
+    service: str, tokens_setting: str = "SERVICE_TOKENS"
+) -> tuple[tuple[str, str], ...]:
+    """The request id and the bearer token ``STRANGLER_<tokens_setting>`` holds for
+    ``service`` (none: no header), sent with every call."""
+    rid = (request_id.METADATA_KEY, request_id.current() or request_id.new())
+    token = conf.get(tokens_setting).get(service)
+    if token:
+        return (rid, ("authorization", f"Bearer {token}"))
+    return (rid,)
+
+
 class ServiceClient:
     """Calls to one named service, whose address is ``STRANGLER_SERVICE_TARGETS[name]``."""
 
@@ -35,21 +58,11 @@ class ServiceClient:
 
     @property
     def target(self) -> str:
-        targets: dict[str, str] = conf.get("SERVICE_TARGETS")
-        try:
-            return targets[self.service]
-        except KeyError:
-            raise ImproperlyConfigured(
-                f"STRANGLER_SERVICE_TARGETS has no address for the {self.service!r} service"
-            ) from None
+        return target_of(self.service)
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
         """Auth and request id, sent with every call."""
-        rid = (request_id.METADATA_KEY, request_id.current() or request_id.new())
-        token = conf.get("SERVICE_TOKENS").get(self.service)
-        if token:
-            return (rid, ("authorization", f"Bearer {token}"))
-        return (rid,)
+        return metadata_for(self.service)
 
     def call(self, method: str, request: Message, *, deadline: float | None = None) -> Message:
         """Send ``request`` to ``method`` ("pkg.Service/Method") and return the response.

@@ -15,10 +15,10 @@ import grpc
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from strangler import conf, request_id
 from strangler.api.v1 import split_admin_pb2 as pb
 from strangler.api.v1 import split_admin_pb2_grpc
 from strangler.client import channels
+from strangler.client.calls import metadata_for, target_of
 
 # Seconds per call (``STRANGLER_SPLIT_DEADLINES`` overrides any of them). Advance and rollback
 # may drain a minute of changes and verify whole tables (entering verified), so they get the
@@ -53,20 +53,11 @@ class SplitAdminClient:
 
     def __init__(self, service: str = "sales") -> None:
         self.service = service
-        targets: dict[str, str] = conf.get("SERVICE_TARGETS")
-        if service not in targets:
-            raise ImproperlyConfigured(
-                f"STRANGLER_SERVICE_TARGETS has no address for the {service!r} service"
-            )
-        self.target = targets[service]
+        self.target = target_of(service)
         self.stub = split_admin_pb2_grpc.SplitAdminStub(channels.channel(self.target))
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
-        pairs = [(request_id.METADATA_KEY, request_id.current() or request_id.new())]
-        token = conf.get("SERVICE_ADMIN_TOKENS").get(self.service)
-        if token:
-            pairs.append(("authorization", f"Bearer {token}"))
-        return tuple(pairs)
+        return metadata_for(self.service, "SERVICE_ADMIN_TOKENS")
 
     def status(
         self, group: str, *, deadline: float | None = None, stage_only: bool = False
