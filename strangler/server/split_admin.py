@@ -264,7 +264,7 @@ def _status(engine: Engine, status: GroupStatus, with_last_change: bool = True) 
 
 def _last_change(engine: Engine) -> pb.SplitStageChange:
     """The latest entry of the engine's audit of stage changes; empty if none yet."""
-    history = engine.history()
+    history = engine.history(last=1)
     if not history:
         return pb.SplitStageChange()
     last = history[-1]

@@ -123,9 +123,10 @@ class Engine:
             previous_stage=prev.value if prev else None,
         )
 
-    def history(self) -> list[dict[str, Any]]:
+    def history(self, last: int | None = None) -> list[dict[str, Any]]:
+        """Stage changes, oldest first; only the ``last`` ones if given."""
         state.ensure_tables(self._sides["new"])
-        return state.history(self._sides["new"], self.group.name)
+        return state.history(self._sides["new"], self.group.name, last)
 
     # -- transitions -----------------------------------------------------------------------
 

@@ -134,15 +134,18 @@ def record(
         )
 
 
-def history(side: Side, group: str) -> list[dict[str, Any]]:
+def history(side: Side, group: str, last: int | None = None) -> list[dict[str, Any]]:
+    """The group's stage changes, oldest first; only the ``last`` ones if given."""
+    limit = "" if last is None else f" DESC LIMIT {int(last)}"
     with side.cursor() as cur:
         cur.execute(
             f"SELECT from_stage, to_stage, actor, reason, at FROM {HISTORY} WHERE grp = %s"
-            " ORDER BY id",
+            f" ORDER BY id{limit}",
             [group],
         )
         names = ("from_stage", "to_stage", "actor", "reason", "at")
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return rows if last is None else rows[::-1]
 
 
 def checkpoints(side: Side, group: str) -> dict[str, Checkpoint]:
