@@ -8,8 +8,8 @@ to local. From ``writes-cutover`` on, the service's own tables are the truth, an
 
 A use case maps to a split group through ``STRANGLER_SPLIT_USE_CASES`` (``{"sales":
 ["channels.*", ...]}``, fnmatch globs); a use case in no group is shared. Groups are split
-inside the service of the same name. The stage is read with ``SplitAdmin/GetStatus(stage_only)`` and kept
-``STRANGLER_SPLIT_STAGE_TTL`` seconds per process.
+inside the service of the same name. The stage is read with
+``SplitAdmin/GetStatus(stage_only)`` and kept ``STRANGLER_SPLIT_STAGE_TTL`` seconds per process.
 
 Only the first lookup in a process waits for the service (at most ``LOOKUP_DEADLINE``); after
 that a stale answer is served while a background thread asks again, so a request never waits
